@@ -1,0 +1,131 @@
+"""One Settings object for the whole package: env vars with prefix ``RAG_``, optional ``rag.toml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from rag.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+EMBEDDING_CHOICES = ("minilm-int8", "openai:<model>, e.g. openai:text-embedding-3-small")
+
+
+class Settings(BaseSettings):
+    """Every tunable of the pipeline, with its default and meaning."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_",
+        toml_file="rag.toml",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    # --- where things live ---
+    home: Path = Field(Path(".rag"), description="Data folder for the local index (Chroma files, BM25 cache).")
+    corpus: Path = Field(Path("seeds"), description="Folder of articles ingested when no path is given.")
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (e.g. http://127.0.0.1:8000); unset = local PersistentClient."
+    )
+    collection: str = Field("articles", description="Name of the Chroma collection.")
+
+    # --- loading and chunking ---
+    max_file_mb: float = Field(10.0, gt=0, description="Files larger than this are skipped with a message.")
+    chunk_tokens: int = Field(160, ge=32, le=400, description="Target chunk size in cl100k tokens.")
+    chunk_overlap_sentences: int = Field(1, ge=0, le=3, description="Sentences repeated between neighbouring chunks.")
+
+    # --- embeddings ---
+    embedding: str = Field(
+        "minilm-int8", description="Embedding backend: 'minilm-int8' (offline, shipped) or 'openai:<model>'."
+    )
+    embed_batch_size: int = Field(32, ge=1, le=512, description="Texts per embedding batch.")
+    onnx_threads: int = Field(0, ge=0, description="onnxruntime intra-op threads; 0 lets onnxruntime decide.")
+
+    # --- retrieval ---
+    top_k: int = Field(5, ge=1, le=100, description="Hits returned by retrieve() when k is not given.")
+    candidates: int = Field(30, ge=5, le=500, description="Candidates taken from each of dense and BM25 before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+
+    # --- answering ---
+    llm_mode: Literal["auto", "llm", "extractive"] = Field(
+        "auto", description="auto: use the LLM when configured and reachable, else extractive."
+    )
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible base URL (Ollama, vLLM, llama.cpp, LM Studio); unset = OpenAI."
+    )
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name at the endpoint.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key; falls back to OPENAI_API_KEY. Never printed."
+    )
+    llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one LLM request, in seconds.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of the LLM.")
+    max_question_chars: int = Field(2000, ge=50, description="Longer questions are truncated with a notice.")
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Folder of prompt template files.")
+
+    @field_validator("embedding")
+    @classmethod
+    def _check_embedding(cls, value: str) -> str:
+        if value == "minilm-int8" or (value.startswith("openai:") and len(value) > len("openai:")):
+            return value
+        raise ValueError(f"unknown embedding {value!r}; allowed: {', '.join(EMBEDDING_CHOICES)}")
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"chroma_url must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def api_key(self) -> str | None:
+        """The LLM key from settings or ``OPENAI_API_KEY``; None when neither is set."""
+        import os
+
+        if self.llm_api_key is not None:
+            return self.llm_api_key.get_secret_value()
+        return os.environ.get("OPENAI_API_KEY") or None
+
+    def llm_configured(self) -> bool:
+        """True when a base URL or an API key says an LLM is meant to be used."""
+        return bool(self.llm_base_url or self.api_key())
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.home / "bm25" / self.collection
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning validation failures into a ConfigError that lists allowed values."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            lines.append(f"  RAG_{field.upper()}: {err['msg']}")
+        raise ConfigError("invalid settings:\n" + "\n".join(lines)) from None

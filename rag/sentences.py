@@ -1,0 +1,126 @@
+"""Split an article into paragraphs and sentences with exact character offsets.
+
+Hard-wrapped lines (PDF-style text) are joined into one paragraph; a line that ends a sentence or
+is a heading starts a new one. Nothing is rewritten: every sentence is ``text[start:end]``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.boilerplate import Line, is_heading_like, split_lines
+from rag.types import Sentence, Span
+
+SOFT_WRAP_MIN_CHARS = 60
+_BOUNDARY = re.compile(r"[.!?]+[\"”’)\]»]*\s+(?=[\"“‘(«\[]?[A-Z0-9А-ЯЁ])")
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "st", "gen", "sen", "rep", "gov", "lt", "col", "jr", "sr", "vs", "etc",
+    "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "prof",
+    "inc", "corp", "ltd", "co", "approx", "est", "fig", "vol", "pres", "adm", "capt", "maj", "sgt",
+}
+_TERMINAL = tuple('.!?:;"”’)»')
+
+
+def _open_ended(line: Line) -> bool:
+    text = line.text.rstrip()
+    return len(text) >= SOFT_WRAP_MIN_CHARS and not text.endswith(_TERMINAL)
+
+
+def is_hard_wrapped(lines: list[Line]) -> bool:
+    """True for PDF-style text, where many long lines stop mid-sentence."""
+    filled = [line for line in lines if not line.blank]
+    open_ended = sum(_open_ended(line) for line in filled)
+    return open_ended >= max(3, len(filled) // 5)
+
+
+def _is_soft_wrap(prev: Line, nxt: Line) -> bool:
+    """True when ``nxt`` continues the paragraph of ``prev`` (a hard-wrapped line)."""
+    return _open_ended(prev) and not is_heading_like(nxt.text, 3)
+
+
+def _visible(line: Line, excluded: list[Span]) -> tuple[int, int] | None:
+    """The part of ``line`` not covered by excluded spans (whole lines or a prefix)."""
+    start, end = line.start, line.end
+    for span in excluded:
+        if span.start <= start and span.end >= end:
+            return None
+        if span.start <= start < span.end:
+            start = span.end
+    while start < end and line.text[start - line.start].isspace():
+        start += 1
+    while end > start and line.text[end - 1 - line.start].isspace():
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def paragraphs(text: str, excluded: list[Span]) -> list[tuple[int, int]]:
+    """Paragraph spans built from visible lines; excluded lines and blank lines end a paragraph."""
+    paras: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    prev_line: Line | None = None
+    lines = split_lines(text)
+    wrapped = is_hard_wrapped([line for line in lines if not line.blank and _visible(line, excluded)])
+    for line in lines:
+        vis = None if line.blank else _visible(line, excluded)
+        if vis is None:
+            if current:
+                paras.append(current)
+            current, prev_line = None, None
+            continue
+        if wrapped and current and prev_line and _is_soft_wrap(prev_line, line):
+            current = (current[0], vis[1])
+        else:
+            if current:
+                paras.append(current)
+            current = vis
+        prev_line = line
+    if current:
+        paras.append(current)
+    return paras
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    word = re.search(r"(\S+)$", text[:dot])
+    if not word:
+        return False
+    token = word.group(1).strip("\"“‘(«[")
+    return len(token) == 1 or "." in token or token.lower() in _ABBREV
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside ``text[start:end]``, trimmed of surrounding whitespace."""
+    spans, cursor = [], start
+    for match in _BOUNDARY.finditer(text, start, end):
+        dot = match.start()
+        if text[dot] == "." and _is_abbreviation(text, dot):
+            continue
+        stop = match.end()
+        piece_end = stop
+        while piece_end > cursor and text[piece_end - 1].isspace():
+            piece_end -= 1
+        if piece_end > cursor:
+            spans.append((cursor, piece_end))
+        cursor = stop
+    if cursor < end:
+        spans.append((cursor, end))
+    return spans
+
+
+def sentences(text: str, excluded: list[Span], title: str | None = None) -> list[Sentence]:
+    """All sentences of the visible text, each tagged body, heading or title."""
+    title_key = " ".join(title.split()).lower() if title else None
+    result: list[Sentence] = []
+    paras = paragraphs(text, excluded)
+    for i, (p_start, p_end) in enumerate(paras):
+        para = text[p_start:p_end]
+        if title_key and " ".join(para.split()).lower() == title_key:
+            result.append(Sentence(p_start, p_end, para, "title"))
+            continue
+        # A fragment whose sentence goes on in the next paragraph (after a cut) is not a heading.
+        continues = i + 1 < len(paras) and text[paras[i + 1][0]].islower()
+        if is_heading_like(para) and para[:1].isupper() and not continues:
+            result.append(Sentence(p_start, p_end, para, "heading"))
+            continue
+        for s, e in split_sentences(text, p_start, p_end):
+            result.append(Sentence(s, e, text[s:e], "body"))
+    return result

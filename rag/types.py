@@ -1,0 +1,151 @@
+"""Typed results passed between stages and returned to users."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SentenceKind = Literal["body", "heading", "title"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A character range [start, end) of a document's original text, with why it is there."""
+
+    start: int
+    end: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence (or heading line) with exact offsets into the original text."""
+
+    start: int
+    end: int
+    text: str
+    kind: SentenceKind = "body"
+
+
+@dataclass
+class DocMeta:
+    """What is known about an article besides its text."""
+
+    outlet: str = "unknown"
+    title: str = "unknown"
+    published: str | None = None  # ISO date, YYYY-MM-DD
+    url: str = "unknown"
+
+
+@dataclass
+class Document:
+    """A loaded article: original text, excluded boilerplate, sentences and metadata."""
+
+    source: str
+    text: str
+    sha256: str
+    encoding: str
+    meta: DocMeta
+    sentences: list[Sentence]
+    excluded: list[Span]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of sentences of one document; ``text == document.text[start:end]``."""
+
+    chunk_id: str
+    source: str
+    start: int
+    end: int
+    text: str
+    sentence_spans: tuple[tuple[int, int], ...]
+    tokens: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with its fused score."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+    score: float
+    chunk_id: str
+    outlet: str
+    published: str | None
+    title: str = ""
+    sentence_spans: tuple[tuple[int, int], ...] = ()
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that ingest left out, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run changed."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    chunks_total: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
+            f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}; "
+            f"{self.chunks_total} chunks in the index ({self.seconds:.2f} s)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An exact quote: ``quote == original_text(source)[start:end]``, always."""
+
+    source: str
+    start: int
+    end: int
+    quote: str
+    outlet: str = "unknown"
+    published: str | None = None
+    title: str = ""
+
+
+@dataclass
+class Answer:
+    """An answer with its citations, whether it answered, and how."""
+
+    question: str
+    text: str
+    citations: list[Citation]
+    answered: bool
+    mode: Literal["llm", "extractive"]
+    notices: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list, repr=False)
+
+    def to_dict(self, with_hits: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not with_hits:
+            data.pop("hits")
+        return data
