@@ -1,0 +1,28 @@
+"""Grounded Q&A over a folder of news articles: every statement cites the exact words it came from.
+
+Public API::
+
+    from rag import ingest, retrieve
+    report = ingest("seeds")
+    hits = retrieve("Where did Putin invite Zelensky?", k=5)
+"""
+
+from rag.config import Settings, load_settings
+from rag.errors import ConfigError, IndexMismatchError, InputError, LLMError, RagError
+from rag.ingest import ingest as _ingest
+from rag.retrieve import Filters, forget_retrievers, retrieve
+from rag.types import Answer, Citation, Hit, IngestReport, SkippedFile
+
+
+def ingest(path=None, *, rebuild=False, settings=None, progress=None) -> IngestReport:  # noqa: ANN001
+    """Bring the index in line with the folder at ``path`` (default ``seeds``); see rag.ingest."""
+    try:
+        return _ingest(path, rebuild=rebuild, settings=settings, progress=progress)
+    finally:
+        forget_retrievers()
+
+
+__all__ = [
+    "Answer", "Citation", "ConfigError", "Filters", "Hit", "IndexMismatchError", "IngestReport", "InputError",
+    "LLMError", "RagError", "Settings", "SkippedFile", "ingest", "load_settings", "retrieve",
+]

@@ -1,0 +1,86 @@
+"""Incremental ingest: load, chunk, embed and store changed files; remove deleted ones."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rag.chunking import ChunkerConfig, chunk_document
+from rag.config import Settings, load_settings
+from rag.documents import load_folder
+from rag.embeddings import Embedder, make_embedder
+from rag.lexical import LexicalIndex
+from rag.manifest import plan
+from rag.store import Store
+from rag.types import Document, IngestReport, SkippedFile
+
+Progress = Callable[[str, int, int], None]
+
+
+def rebuild_lexical(store: Store) -> LexicalIndex:
+    """Rebuild the BM25 index from the store's chunks and save it next to the index."""
+    ids, texts, metas = [], [], []
+    for page in store.iter_all(["documents", "metadatas"]):
+        ids += page["ids"]
+        texts += page["documents"]
+        metas += page["metadatas"]
+    index = LexicalIndex(ids, texts, metas)
+    index.save(store.settings.bm25_dir)
+    return index
+
+
+def ingest(
+    path: str | Path | None = None,
+    *,
+    rebuild: bool = False,
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index in line with the folder at ``path`` (default: ``settings.corpus``)."""
+    started = time.perf_counter()
+    settings = settings or load_settings()
+    folder = Path(path) if path is not None else settings.corpus
+    report = IngestReport()
+    docs: dict[str, Document] = {}
+    for item in load_folder(folder, int(settings.max_file_mb * 1e6)):
+        if isinstance(item, SkippedFile):
+            report.skipped.append(item)
+        else:
+            docs[item.source] = item
+            report.warnings += item.warnings
+
+    embedder = embedder or make_embedder(settings)
+    store = Store(settings, embedder.model_id)
+    if rebuild:
+        store.reset()
+    index_state = store.sources()
+    todo = plan({s: d.sha256 for s, d in docs.items()}, {s.source for s in report.skipped}, index_state)
+    report.warnings += [f"{s}: skipped now, its previously indexed chunks are kept" for s in todo.kept_skipped]
+
+    config = ChunkerConfig(settings.chunk_tokens, settings.chunk_overlap_sentences)
+    work = todo.add + todo.update
+    for n, source in enumerate(work, 1):
+        doc = docs[source]
+        chunks = chunk_document(doc, config)
+        store.upsert(doc, chunks, embedder.embed([c.text for c in chunks]))
+        # New chunks first, then the old ones go: a crash in between leaves extra chunks that the
+        # next run sees and deletes, never a file with no chunks at all.
+        fresh = {c.chunk_id for c in chunks}
+        state = index_state.get(source)
+        if state:
+            store.delete([i for i in state.all_ids if i not in fresh])
+        if progress:
+            progress(source, n, len(work))
+    for source, ids in todo.remove.items():
+        store.delete(ids)
+
+    report.added, report.updated, report.unchanged = todo.add, todo.update, todo.unchanged
+    report.removed = sorted(todo.remove)
+    lexical = LexicalIndex.load(settings.bm25_dir)
+    if report.changed or rebuild or lexical is None or len(lexical) != store.count():
+        lexical = rebuild_lexical(store)
+    report.chunks_total = len(lexical)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,113 @@
+"""BM25 over the same chunks as the vector store (bm25s), with English stop words and stemming."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+STOP_WORDS = frozenset(
+    """a an and are as at be been being but by can could did do does for from had has have he her his
+    how i if in into is it its me my no not of on or our she so than that the their them then there
+    these they this those to too us was we were what when where which while who whom why will with
+    would you your about after again also am any because before both did does down during each few
+    further here just more most must only other over own same should some such up very s t""".split()
+)
+
+
+@functools.cache
+def _stemmer():  # noqa: ANN202 - PyStemmer has no type hints
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stop-word-free, stemmed word tokens (possessive 's dropped)."""
+    words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    words = [w[:-2] if w.endswith("'s") else w for w in words]
+    return _stemmer().stemWords([w for w in words if w not in STOP_WORDS])
+
+
+def fingerprint(ids: Sequence[str]) -> str:
+    """A digest of the set of chunk ids: equal fingerprints mean the same indexed chunks."""
+    digest = hashlib.sha1()
+    for chunk_id in sorted(ids):
+        digest.update(chunk_id.encode())
+    return digest.hexdigest()
+
+
+class LexicalIndex:
+    """A BM25 index plus the chunk ids, texts and metadata it was built from."""
+
+    def __init__(self, ids: list[str], texts: list[str], metas: list[dict]) -> None:
+        self.ids, self.texts, self.metas = ids, texts, metas
+        self.fingerprint = fingerprint(ids)
+        self._bm25 = bm25s.BM25()
+        if ids:
+            self._bm25.index([tokenize(t) or [""] for t in texts], show_progress=False)
+
+    @functools.cached_property
+    def row_of(self) -> dict[str, int]:
+        """Row number of each chunk id."""
+        return {chunk_id: row for row, chunk_id in enumerate(self.ids)}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for ``query`` (zeros when no term matches)."""
+        terms = tokenize(query)
+        if not self.ids or not terms:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def top(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The ``n`` best (row, score) pairs with a positive score, inside ``mask`` if given."""
+        scores = self.scores(query)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        n = min(n, int((scores > 0).sum()))
+        if n == 0:
+            return []
+        rows = np.argpartition(-scores, n - 1)[:n]
+        rows = rows[np.argsort(-scores[rows], kind="stable")]
+        return [(int(r), float(scores[r])) for r in rows]
+
+    def save(self, folder: Path) -> None:
+        """Write the index atomically (a half-written folder is never read)."""
+        tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.ids:
+            self._bm25.save(str(tmp / "bm25"), show_progress=False)
+        with (tmp / "chunks.json").open("w", encoding="utf-8") as fh:
+            json.dump({"fingerprint": self.fingerprint, "ids": self.ids, "texts": self.texts, "metas": self.metas}, fh)
+        old = folder.with_name(folder.name + f".old{os.getpid()}")
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex | None:
+        """The saved index, or None when missing or unreadable."""
+        try:
+            with (folder / "chunks.json").open(encoding="utf-8") as fh:
+                data = json.load(fh)
+            index = cls.__new__(cls)
+            index.ids, index.texts, index.metas = data["ids"], data["texts"], data["metas"]
+            index.fingerprint = data["fingerprint"]
+            index._bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if index.ids else bm25s.BM25()
+            return index
+        except (OSError, ValueError, KeyError):
+            return None

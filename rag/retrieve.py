@@ -1,0 +1,221 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, with metadata filters."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from rag.config import Settings, load_settings
+from rag.embeddings import Embedder, make_embedder
+from rag.errors import IndexMissingError, InputError
+from rag.lexical import LexicalIndex
+from rag.store import Store, published_ord
+from rag.types import Hit
+
+FILTER_KEYS = ("source", "outlet", "date_from", "date_to")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some sources, outlets, or a publication date range (inclusive)."""
+
+    sources: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    @classmethod
+    def parse(cls, raw: Filters | dict[str, Any] | None) -> Filters:
+        """Accept a Filters or a dict with keys source, outlet, date_from, date_to."""
+        if raw is None or isinstance(raw, Filters):
+            return raw or cls()
+        unknown = set(raw) - set(FILTER_KEYS)
+        if unknown:
+            raise InputError(f"unknown filter {sorted(unknown)}; allowed: {', '.join(FILTER_KEYS)}")
+
+        def as_tuple(value: Any) -> tuple[str, ...]:
+            if value in (None, "", []):
+                return ()
+            return (value,) if isinstance(value, str) else tuple(value)
+
+        for key in ("date_from", "date_to"):
+            if raw.get(key):
+                try:
+                    date.fromisoformat(str(raw[key]))
+                except ValueError:
+                    raise InputError(f"filter {key} must be a date YYYY-MM-DD, got {raw[key]!r}") from None
+        return cls(as_tuple(raw.get("source")), as_tuple(raw.get("outlet")), raw.get("date_from"), raw.get("date_to"))
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sources or self.outlets or self.date_from or self.date_to)
+
+
+def _rrf(ranked_lists: list[list[int]], k: int) -> dict[int, float]:
+    fused: dict[int, float] = {}
+    for ranking in ranked_lists:
+        for rank, row in enumerate(ranking):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+class Retriever:
+    """Dense + BM25 search over one index; reloads its BM25 side when the index changes."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, store: Store | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings)
+        self.store = store or Store(settings, self.embedder.model_id)
+        self._lock = threading.Lock()
+        self.lexical = self._load_lexical()
+
+    def _load_lexical(self) -> LexicalIndex:
+        if self.store.count() == 0:
+            raise IndexMissingError(
+                f"no index yet in {self.settings.chroma_url or self.settings.chroma_path}: run `rag ingest` first"
+            )
+        cached = LexicalIndex.load(self.settings.bm25_dir)
+        if cached is not None and len(cached) == self.store.count():
+            return cached
+        from rag.ingest import rebuild_lexical
+
+        return rebuild_lexical(self.store)
+
+    def refresh(self) -> None:
+        """Reload the BM25 side (after an ingest in this or another process)."""
+        with self._lock:
+            self.lexical = self._load_lexical()
+            self._arrays = None
+
+    _arrays: dict[str, np.ndarray] | None = None
+
+    def _meta_arrays(self) -> dict[str, np.ndarray]:
+        if self._arrays is None:
+            metas = self.lexical.metas
+            self._arrays = {
+                "source": np.array([m["source"] for m in metas], dtype=object),
+                "outlet": np.array([m["outlet"].lower() for m in metas], dtype=object),
+                "published_ord": np.array([m["published_ord"] for m in metas], dtype=np.int64),
+            }
+        return self._arrays
+
+    def known(self) -> dict[str, list[str]]:
+        """Sources and outlets in the index (for help texts and filter checks)."""
+        metas = self.lexical.metas
+        return {
+            "source": sorted({m["source"] for m in metas}),
+            "outlet": sorted({m["outlet"] for m in metas}),
+        }
+
+    def _check(self, filters: Filters) -> Filters:
+        known = self.known()
+        for key, values in (("source", filters.sources), ("outlet", filters.outlets)):
+            allowed = {v.lower(): v for v in known[key]}
+            bad = [v for v in values if v.lower() not in allowed]
+            if bad:
+                raise InputError(f"unknown {key} {bad}; known: {', '.join(known[key])}")
+        outlets = tuple(allowed_o for v in filters.outlets for allowed_o in known["outlet"] if allowed_o.lower() == v.lower())
+        return Filters(filters.sources, outlets, filters.date_from, filters.date_to)
+
+    def _where(self, f: Filters) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if f.sources:
+            clauses.append({"source": {"$in": list(f.sources)}})
+        if f.outlets:
+            clauses.append({"outlet": {"$in": list(f.outlets)}})
+        if f.date_from:
+            clauses.append({"published_ord": {"$gte": published_ord(f.date_from)}})
+        if f.date_to:
+            clauses.append({"published_ord": {"$lte": published_ord(f.date_to)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def _mask(self, f: Filters) -> np.ndarray | None:
+        if f.empty:
+            return None
+        arrays = self._meta_arrays()
+        mask = np.ones(len(self.lexical), dtype=bool)
+        if f.sources:
+            mask &= np.isin(arrays["source"], list(f.sources))
+        if f.outlets:
+            mask &= np.isin(arrays["outlet"], [o.lower() for o in f.outlets])
+        if f.date_from:
+            mask &= arrays["published_ord"] >= published_ord(f.date_from)
+        if f.date_to:
+            mask &= arrays["published_ord"] <= published_ord(f.date_to)
+        return mask
+
+    def search(self, query: str, k: int | None = None, filters: Filters | dict[str, Any] | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query`` by reciprocal-rank fusion of dense and BM25 ranks."""
+        if not query or not query.strip():
+            raise InputError("empty query: type a question or some words to search for")
+        k = k or self.settings.top_k
+        f = self._check(Filters.parse(filters))
+        n = max(self.settings.candidates, k)
+        lexical = self.lexical
+        row_of = lexical.row_of
+
+        vector = self.embedder.embed([query])[0]
+        dense = self.store.collection().query(
+            query_embeddings=[vector], n_results=min(n, len(lexical)), where=self._where(f), include=["distances"]
+        )
+        dense_rows = [row_of[i] for i in dense["ids"][0] if i in row_of]
+        bm25_rows = [row for row, _ in lexical.top(query, n, self._mask(f))]
+        fused = _rrf([dense_rows, bm25_rows], self.settings.rrf_k)
+        dense_rank = {row: r for r, row in enumerate(dense_rows)}
+        bm25_rank = {row: r for r, row in enumerate(bm25_rows)}
+        best = sorted(fused.items(), key=lambda item: -item[1])[:k]
+        hits = []
+        for row, score in best:
+            meta = lexical.metas[row]
+            published = meta.get("published")
+            hits.append(
+                Hit(
+                    source=meta["source"],
+                    start=int(meta["start"]),
+                    end=int(meta["end"]),
+                    text=lexical.texts[row],
+                    score=score,
+                    chunk_id=lexical.ids[row],
+                    outlet=meta["outlet"],
+                    published=None if published in (None, "unknown") else published,
+                    title=meta.get("title", ""),
+                    sentence_spans=tuple(tuple(s) for s in json.loads(meta.get("sentences", "[]"))),
+                    dense_rank=dense_rank.get(row),
+                    bm25_rank=bm25_rank.get(row),
+                )
+            )
+        return hits
+
+
+_cache: dict[tuple, Retriever] = {}
+_cache_lock = threading.Lock()
+
+
+def get_retriever(settings: Settings | None = None) -> Retriever:
+    """A process-wide Retriever per index location (models and BM25 loaded once)."""
+    settings = settings or load_settings()
+    key = (str(settings.home.resolve()), settings.chroma_url, settings.collection, settings.embedding)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = Retriever(settings)
+        return _cache[key]
+
+
+def forget_retrievers() -> None:
+    """Drop cached retrievers (ingest calls this so the next search sees the new index)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def retrieve(
+    query: str, k: int = 5, filters: Filters | dict[str, Any] | None = None, *, settings: Settings | None = None
+) -> list[Hit]:
+    """The ``k`` best chunks for ``query``: ``from rag import retrieve``."""
+    return get_retriever(settings).search(query, k, filters)

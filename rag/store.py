@@ -1,0 +1,174 @@
+"""The Chroma collection that holds chunks and vectors, and what the index knows about itself.
+
+Local ``PersistentClient`` under ``RAG_HOME`` by default, ``HttpClient`` when ``RAG_CHROMA_URL`` is
+set. The collection records how it was built (embedding model, chunker, boilerplate rules); a
+mismatch is refused, never mixed. Per-chunk metadata (source, file hash, chunk count) is the
+manifest: it lives with the vectors, so a crash can never leave the two out of step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from rag.boilerplate import RULES_VERSION
+from rag.chunking import ChunkerConfig
+from rag.config import Settings
+from rag.errors import IndexMismatchError, RagError
+from rag.types import Chunk, Document
+
+SCHEMA_VERSION = "1"
+BUILD_KEYS = ("rag_schema", "rag_embedding", "rag_chunker", "rag_rules")
+_PAGE = 5000
+
+
+@dataclass
+class SourceState:
+    """What the index holds for one source file."""
+
+    ids_by_sha: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    expected: dict[str, int] = field(default_factory=dict)
+
+    def complete(self, sha: str) -> bool:
+        ids = self.ids_by_sha.get(sha, [])
+        return bool(ids) and len(ids) == self.expected.get(sha, -1)
+
+    @property
+    def all_ids(self) -> list[str]:
+        return [i for ids in self.ids_by_sha.values() for i in ids]
+
+
+def published_ord(published: str | None) -> int:
+    """YYYY-MM-DD as an int (20250905) for range filters; 0 when unknown."""
+    return int(published.replace("-", "")) if published else 0
+
+
+def make_client(settings: Settings) -> Any:
+    """A Chroma client for the settings, with telemetry off (no network)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises bare ValueError/ConnectionError variants here
+            raise RagError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+class Store:
+    """One Chroma collection plus the build record that guards it."""
+
+    def __init__(self, settings: Settings, embedding_id: str, client: Any = None) -> None:
+        self.settings = settings
+        self.client = client or make_client(settings)
+        self.build = {
+            "rag_schema": SCHEMA_VERSION,
+            "rag_embedding": embedding_id,
+            "rag_chunker": ChunkerConfig(settings.chunk_tokens, settings.chunk_overlap_sentences).signature,
+            "rag_rules": RULES_VERSION,
+        }
+        self._collection: Any = None
+
+    def _embedding_function(self) -> Any:
+        if self.build["rag_embedding"].startswith("all-MiniLM"):
+            from rag.embeddings import ChromaMiniLM
+
+            return ChromaMiniLM(self.settings.embed_batch_size, self.settings.onnx_threads)
+        return None
+
+    def exists(self) -> bool:
+        return self.settings.collection in {c.name for c in self.client.list_collections()}
+
+    def collection(self, create: bool = True) -> Any:
+        """The collection, created with our build record if missing; refuses a mismatched one."""
+        if self._collection is not None:
+            return self._collection
+        if not create and not self.exists():
+            return None
+        ef = self._embedding_function()
+        kwargs: dict[str, Any] = {"configuration": {"hnsw": {"space": "cosine"}}}
+        if ef is not None:
+            kwargs["embedding_function"] = ef
+        col = self.client.get_or_create_collection(self.settings.collection, metadata=dict(self.build), **kwargs)
+        recorded = {k: (col.metadata or {}).get(k) for k in BUILD_KEYS}
+        if recorded != self.build:
+            diffs = ", ".join(f"{k[4:]}: index has {recorded[k]!r}, settings give {self.build[k]!r}"
+                              for k in BUILD_KEYS if recorded[k] != self.build[k])
+            raise IndexMismatchError(
+                f"the index {self.settings.collection!r} was built differently ({diffs}). "
+                "Run `rag ingest --rebuild` to rebuild it, or restore the previous settings."
+            )
+        self._collection = col
+        return col
+
+    def reset(self) -> None:
+        """Drop the collection (for --rebuild)."""
+        if self.exists():
+            self.client.delete_collection(self.settings.collection)
+        self._collection = None
+
+    def count(self) -> int:
+        col = self.collection(create=False)
+        return col.count() if col is not None else 0
+
+    def iter_all(self, include: list[str]) -> Iterable[dict[str, Any]]:
+        """Pages of ``collection.get`` over everything (ids always included)."""
+        col = self.collection()
+        total = col.count()
+        for offset in range(0, total, _PAGE):
+            yield col.get(include=include, limit=_PAGE, offset=offset)
+
+    def sources(self) -> dict[str, SourceState]:
+        """Per source: chunk ids grouped by file hash, and how many each hash should have."""
+        state: dict[str, SourceState] = defaultdict(SourceState)
+        for page in self.iter_all(["metadatas"]):
+            for chunk_id, meta in zip(page["ids"], page["metadatas"]):
+                entry = state[meta["source"]]
+                entry.ids_by_sha[meta["file_sha"]].append(chunk_id)
+                entry.expected[meta["file_sha"]] = int(meta["n_chunks"])
+        return dict(state)
+
+    def upsert(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Write one document's chunks in one call."""
+        metas = [
+            {
+                "source": doc.source,
+                "start": c.start,
+                "end": c.end,
+                "outlet": doc.meta.outlet,
+                "title": doc.meta.title,
+                "published": doc.meta.published or "unknown",
+                "published_ord": published_ord(doc.meta.published),
+                "file_sha": doc.sha256,
+                "n_chunks": len(chunks),
+                "seq": n,
+                "encoding": doc.encoding,
+                "sentences": json.dumps(c.sentence_spans),
+            }
+            for n, c in enumerate(chunks)
+        ]
+        self.collection().upsert(
+            ids=[c.chunk_id for c in chunks],
+            documents=[c.text for c in chunks],
+            embeddings=vectors,
+            metadatas=metas,
+        )
+
+    def delete(self, ids: list[str]) -> None:
+        for at in range(0, len(ids), _PAGE):
+            self.collection().delete(ids=ids[at : at + _PAGE])
