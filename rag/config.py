@@ -127,5 +127,9 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "settings"
-            lines.append(f"  RAG_{field.upper()}: {err['msg']}")
+            if err["type"] == "extra_forbidden":
+                known = ", ".join(sorted(Settings.model_fields))
+                lines.append(f"  unknown setting {field!r} (rag.toml key or RAG_{field.upper()}); known: {known}")
+            else:
+                lines.append(f"  RAG_{field.upper()} ({field}): {err['msg']}")
         raise ConfigError("invalid settings:\n" + "\n".join(lines)) from None

@@ -84,7 +84,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if not word:
         return False
     token = word.group(1).strip("\"“‘(«[")
-    return len(token) == 1 or "." in token or token.lower() in _ABBREV
+    return (len(token) == 1 and token.isalpha()) or "." in token or token.lower() in _ABBREV
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:

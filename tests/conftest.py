@@ -1,0 +1,67 @@
+"""Shared fixtures: isolated settings per test, a copy of the seeds, a small deterministic embedder."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.config import Settings
+from rag.retrieve import forget_retrievers
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words embedder for unit tests: no model, no network."""
+
+    model_id = "test-hash-64"
+
+    def __init__(self, dims: int = 64) -> None:
+        self.dims = dims
+        self.calls = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dims), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dims] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.clip(norms, 1e-12, None)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("RAG_HOME", "RAG_CHROMA_URL", "RAG_LLM_MODE", "RAG_LLM_BASE_URL", "RAG_EMBEDDING", "OPENAI_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    forget_retrievers()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of the seed articles and their metadata."""
+    target = tmp_path / "corpus"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus: Path) -> Settings:
+    return Settings(home=tmp_path / "home", corpus=corpus)
+
+
+@pytest.fixture
+def hash_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
