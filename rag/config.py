@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -78,6 +80,16 @@ class Settings(BaseSettings):
             return value
         raise ValueError(f"unknown embedding {value!r}; allowed: {', '.join(EMBEDDING_CHOICES)}")
 
+    @field_validator("collection")
+    @classmethod
+    def _check_collection(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]", value):
+            raise ValueError(
+                f"collection name {value!r} must be 3-512 characters of letters, digits, '.', '_' or '-', "
+                "starting and ending with a letter or digit"
+            )
+        return value
+
     @field_validator("chroma_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
@@ -116,7 +128,9 @@ class Settings(BaseSettings):
 
     @property
     def bm25_dir(self) -> Path:
-        return self.home / "bm25" / self.collection
+        """Local BM25 cache, one per (Chroma location, collection)."""
+        where = hashlib.sha1((self.chroma_url or "local").encode()).hexdigest()[:8]
+        return self.home / "bm25" / f"{self.collection}-{where}"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -10,7 +10,7 @@ from rag.chunking import ChunkerConfig, chunk_document
 from rag.config import Settings, load_settings
 from rag.documents import load_folder
 from rag.embeddings import Embedder, make_embedder
-from rag.lexical import LexicalIndex
+from rag.lexical import LexicalIndex, fingerprint
 from rag.manifest import plan
 from rag.store import Store
 from rag.types import Document, IngestReport, SkippedFile
@@ -28,6 +28,19 @@ def rebuild_lexical(store: Store) -> LexicalIndex:
     index = LexicalIndex(ids, texts, metas)
     index.save(store.settings.bm25_dir)
     return index
+
+
+def current_lexical(store: Store) -> LexicalIndex:
+    """The saved BM25 index if it holds exactly the store's chunks, else a fresh rebuild.
+
+    Chunk ids hash source, offsets and text, so equal id sets mean equal texts: a cache written by
+    another client of the same Chroma server is never trusted on its size alone.
+    """
+    cached = LexicalIndex.load(store.settings.bm25_dir)
+    ids = [i for page in store.iter_all([]) for i in page["ids"]]
+    if cached is not None and cached.fingerprint == fingerprint(ids):
+        return cached
+    return rebuild_lexical(store)
 
 
 def ingest(
@@ -78,9 +91,7 @@ def ingest(
 
     report.added, report.updated, report.unchanged = todo.add, todo.update, todo.unchanged
     report.removed = sorted(todo.remove)
-    lexical = LexicalIndex.load(settings.bm25_dir)
-    if report.changed or rebuild or lexical is None or len(lexical) != store.count():
-        lexical = rebuild_lexical(store)
+    lexical = rebuild_lexical(store) if report.changed or rebuild else current_lexical(store)
     report.chunks_total = len(lexical)
     report.seconds = time.perf_counter() - started
     return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +19,7 @@ from rag.store import Store, published_ord
 from rag.types import Hit
 
 FILTER_KEYS = ("source", "outlet", "date_from", "date_to")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Filters:
         for key in ("date_from", "date_to"):
             if raw.get(key):
                 try:
+                    if not _ISO_DATE.fullmatch(str(raw[key])):
+                        raise ValueError
                     date.fromisoformat(str(raw[key]))
                 except ValueError:
                     raise InputError(f"filter {key} must be a date YYYY-MM-DD, got {raw[key]!r}") from None
@@ -79,12 +83,9 @@ class Retriever:
             raise IndexMissingError(
                 f"no index yet in {self.settings.chroma_url or self.settings.chroma_path}: run `rag ingest` first"
             )
-        cached = LexicalIndex.load(self.settings.bm25_dir)
-        if cached is not None and len(cached) == self.store.count():
-            return cached
-        from rag.ingest import rebuild_lexical
+        from rag.ingest import current_lexical
 
-        return rebuild_lexical(self.store)
+        return current_lexical(self.store)
 
     def refresh(self) -> None:
         """Reload the BM25 side (after an ingest in this or another process)."""
@@ -119,8 +120,12 @@ class Retriever:
             bad = [v for v in values if v.lower() not in allowed]
             if bad:
                 raise InputError(f"unknown {key} {bad}; known: {', '.join(known[key])}")
-        outlets = tuple(allowed_o for v in filters.outlets for allowed_o in known["outlet"] if allowed_o.lower() == v.lower())
-        return Filters(filters.sources, outlets, filters.date_from, filters.date_to)
+        def canonical(key: str, values: tuple[str, ...]) -> tuple[str, ...]:
+            spelling = {v.lower(): v for v in known[key]}
+            return tuple(spelling[v.lower()] for v in values)
+
+        return Filters(canonical("source", filters.sources), canonical("outlet", filters.outlets),
+                       filters.date_from, filters.date_to)
 
     def _where(self, f: Filters) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []

@@ -1,0 +1,187 @@
+"""``answer()``: retrieve, gather evidence, answer with the LLM or extractively, cite exact spans."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from rag.config import Settings, load_settings
+from rag.errors import InputError, LLMError
+from rag.evidence import Evidence, gather
+from rag.extractive import IdfTable, SentenceVectors, compose, score_evidence, select
+from rag.query import QuestionInfo, analyse
+from rag.retrieve import Filters, Retriever, get_retriever
+from rag.types import Answer, Citation
+
+CANNOT_ANSWER = "The articles do not contain the answer to this question."
+EVIDENCE_CHUNKS = 8
+History = Sequence[Any]
+
+
+@functools.cache
+def _idf_for(fingerprint: str, retriever: Retriever) -> IdfTable:
+    return IdfTable(retriever.lexical)
+
+
+@functools.cache
+def _vectors_for(retriever: Retriever) -> SentenceVectors:
+    return SentenceVectors(retriever.embedder)
+
+
+def _clean_question(question: Any, settings: Settings, notices: list[str]) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("empty question: ask something about the articles, e.g. 'Where did Putin invite Zelensky?'")
+    question = " ".join(question.split())
+    if len(question) > settings.max_question_chars:
+        notices.append(f"question truncated to {settings.max_question_chars} characters (RAG_MAX_QUESTION_CHARS)")
+        question = question[: settings.max_question_chars]
+    return question
+
+
+def _history_turns(history: History | None) -> list[tuple[str, str]]:
+    """(role, text) pairs from dicts, tuples or Answer objects."""
+    turns = []
+    for item in history or []:
+        if isinstance(item, Answer):
+            turns += [("user", item.question), ("assistant", item.text)]
+        elif isinstance(item, dict):
+            turns.append((str(item.get("role", "user")), str(item.get("content", ""))))
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            turns.append((str(item[0]), str(item[1])))
+        else:
+            raise InputError("history items must be Answer objects, {'role', 'content'} dicts or (role, text) pairs")
+    return turns
+
+
+def search_query(question: str, info: QuestionInfo, turns: list[tuple[str, str]]) -> str:
+    """Without an LLM, a follow-up borrows the key terms of the previous question."""
+    previous = next((text for role, text in reversed(turns) if role == "user"), None)
+    if previous and info.is_follow_up_like:
+        return f"{question} {previous}"
+    return question
+
+
+def _ensure_index(settings: Settings, notices: list[str]) -> Retriever:
+    from rag.errors import IndexMissingError
+    from rag.ingest import ingest
+
+    try:
+        return get_retriever(settings)
+    except IndexMissingError:
+        report = ingest(settings=settings)
+        notices.append(f"no index yet: ingested {len(report.added)} files from {settings.corpus} first")
+        from rag.retrieve import forget_retrievers
+
+        forget_retrievers()
+        return get_retriever(settings)
+
+
+def extractive_answer(
+    question: str, info: QuestionInfo, evidence: list[Evidence], retriever: Retriever, query_vector: Any
+) -> tuple[str, list[Citation], bool]:
+    """Answer text, citations and answered flag from the evidence alone."""
+    idf = _idf_for(retriever.lexical.fingerprint, retriever)
+    scored = score_evidence(info, query_vector, evidence, idf, _vectors_for(retriever))
+    chosen = select(scored, info)
+    if not chosen:
+        return CANNOT_ANSWER, [], False
+    text, cited = compose(chosen, info)
+    return text, [ev.citation() for ev in cited], True
+
+
+def _mode(requested: str | None, settings: Settings) -> str:
+    mode = requested or settings.llm_mode
+    if mode not in ("auto", "llm", "extractive"):
+        raise InputError(f"unknown mode {mode!r}; allowed: auto, llm, extractive")
+    return mode
+
+
+def answer(
+    question: str,
+    *,
+    history: History | None = None,
+    filters: Filters | dict[str, Any] | None = None,
+    mode: str | None = None,
+    settings: Settings | None = None,
+) -> Answer:
+    """Answer ``question`` from the articles, citing exact spans: ``from rag import answer``."""
+    final: Answer | None = None
+    for item in answer_stream(question, history=history, filters=filters, mode=mode, settings=settings):
+        if isinstance(item, Answer):
+            final = item
+    assert final is not None
+    return final
+
+
+def answer_stream(
+    question: str,
+    *,
+    history: History | None = None,
+    filters: Filters | dict[str, Any] | None = None,
+    mode: str | None = None,
+    settings: Settings | None = None,
+) -> Iterator[str | Answer]:
+    """Yield answer text as it is produced (LLM mode), then the full ``Answer``."""
+    t0 = time.perf_counter()
+    settings = settings or load_settings()
+    notices: list[str] = []
+    question = _clean_question(question, settings, notices)
+    mode = _mode(mode, settings)
+    turns = _history_turns(history)
+    retriever = _ensure_index(settings, notices)
+    timings: dict[str, float] = {}
+
+    llm = None
+    if mode in ("llm", "auto"):
+        from rag.llm import LLMClient, unavailable_reason
+
+        reason = unavailable_reason(settings)
+        if reason is None:
+            llm = LLMClient(settings)
+        elif mode == "llm":
+            raise LLMError(reason)
+        else:
+            notices.append(f"answered extractively: {reason}")
+
+    standalone = question
+    if llm is not None and turns:
+        try:
+            standalone = llm.condense(question, turns)
+        except LLMError as exc:
+            if mode == "llm":
+                raise
+            notices.append(f"answered extractively: {exc}")
+            llm = None
+    info = analyse(standalone)
+    query = standalone if llm is not None else search_query(question, info, turns)
+
+    t1 = time.perf_counter()
+    hits = retriever.search(query, EVIDENCE_CHUNKS, filters)
+    query_vector = retriever.embedder.embed([standalone])[0]
+    evidence = gather(hits)
+    timings["retrieve_s"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    used = "extractive"
+    if llm is not None:
+        try:
+            stream = llm.answer_stream(standalone, evidence)
+            while True:
+                try:
+                    yield next(stream)
+                except StopIteration as done:
+                    text, citations, answered, llm_notices = done.value
+                    break
+            notices += llm_notices
+            used = "llm"
+        except LLMError as exc:
+            if mode == "llm":
+                raise
+            notices.append(f"answered extractively: {exc}")
+    if used == "extractive":
+        text, citations, answered = extractive_answer(standalone, info, evidence, retriever, query_vector)
+    timings["answer_s"] = time.perf_counter() - t2
+    timings["total_s"] = time.perf_counter() - t0
+    yield Answer(question, text, citations, answered, used, notices, timings, hits)  # type: ignore[arg-type]

@@ -1,0 +1,183 @@
+"""Extractive answering (no LLM): score evidence sentences, refuse when none answers, compose.
+
+A sentence scores on how much of the question's IDF-weighted key terms it covers, its embedding
+similarity to the question, the rank of its chunk, and whether it holds the kind of thing asked
+for (a date for "when", a number for "how many"...). The thresholds were calibrated on the whole
+development eval set (eval/cases.jsonl), never on single questions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.chunking import normalise_space
+from rag.embeddings import Embedder
+from rag.evidence import Evidence
+from rag.lexical import LexicalIndex, tokenize
+from rag.query import QuestionInfo
+
+W_COVERAGE, W_COSINE, W_RANK, W_TYPE = 0.5, 0.35, 0.1, 0.1
+MIN_COVERAGE = 0.4
+MIN_COSINE = 0.3
+MIN_SCORE = 0.45
+EXTRA_RATIO = 0.85
+MAX_WINDOWS = 2
+W_LENGTH = 0.05
+
+_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+_TYPE_PATTERNS = {
+    "when": re.compile(rf"\b({_MONTH}|(mon|tues|wednes|thurs|fri|satur|sun)day|(19|20)\d\d|last (week|month|year)|"
+                       r"yesterday|today|summer|spring|autumn|winter)\b", re.I),
+    "how_many": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
+                           r"million|once|twice|half|fifth|quarter|third)\b", re.I),
+    "who": re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+|\b(Kremlin|White House|Interfax|AFP|ministry)\b"),
+    "where": re.compile(r"\b(?:in|at|to|from) (?:the )?([A-Z][\wü’'-]+(?: [A-Z][\wü’'-]+)*)"),
+}
+
+
+def novel_match(answer_type: str, sentence: str, question: str) -> bool:
+    """Whether the sentence holds a thing of the asked type (date, number, name, place) that the
+    question does not already contain: repeating the question's own date is no answer to "when"."""
+    pattern = _TYPE_PATTERNS.get(answer_type)
+    if pattern is None:
+        return True
+    asked = question.lower()
+    return any(m.group(0).lower().split(" ", 1)[-1] not in asked for m in pattern.finditer(sentence))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A window of one or two adjacent evidence sentences with its score parts."""
+
+    window: tuple[Evidence, ...]
+    coverage: float
+    cosine: float
+    type_match: bool
+    score: float
+    terms: frozenset[str]
+
+    @property
+    def source(self) -> str:
+        return self.window[0].source
+
+    @property
+    def text(self) -> str:
+        return " ".join(normalise_space(e.text) for e in self.window)
+
+    def overlaps(self, other: Scored) -> bool:
+        return bool({e.id for e in self.window} & {e.id for e in other.window})
+
+
+def windows(evidence: list[Evidence], size: int = 2) -> list[tuple[Evidence, ...]]:
+    """Single sentences and runs of up to ``size`` adjacent sentences of the same chunk.
+
+    An answer often sits in the sentence next to the one that matches the question ("... he
+    said, as reported by Interfax"), so neighbours are scored together.
+    """
+    result: list[tuple[Evidence, ...]] = [(e,) for e in evidence]
+    for i in range(len(evidence)):
+        run = [evidence[i]]
+        for nxt in evidence[i + 1 : i + size]:
+            if nxt.source != run[-1].source or nxt.chunk_rank != run[-1].chunk_rank or nxt.start < run[-1].end:
+                break
+            run.append(nxt)
+            result.append(tuple(run))
+    return result
+
+
+class IdfTable:
+    """Inverse document frequency of stems over the indexed chunks."""
+
+    def __init__(self, lexical: LexicalIndex) -> None:
+        df: dict[str, int] = {}
+        for text in lexical.texts:
+            for term in set(tokenize(text)):
+                df[term] = df.get(term, 0) + 1
+        self.n = max(len(lexical.texts), 1)
+        self.df = df
+
+    def idf(self, term: str) -> float:
+        return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
+
+
+class SentenceVectors:
+    """A bounded cache of sentence embeddings, so repeated evidence is embedded once."""
+
+    def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
+        self.embedder, self.size = embedder, size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def get(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            for text, vec in zip(missing, self.embedder.embed(missing)):
+                self._cache[text] = vec
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+
+def score_evidence(
+    info: QuestionInfo, query_vector: np.ndarray, evidence: list[Evidence], idf: IdfTable, vectors: SentenceVectors
+) -> list[Scored]:
+    """Every window of evidence scored against the question, best first."""
+    if not evidence:
+        return []
+    weights = {t: idf.idf(t) for t in info.terms}
+    total = sum(weights.values()) or 1.0
+    cands = windows(evidence)
+    texts = [" ".join(normalise_space(e.text) for e in w) for w in cands]
+    sims = vectors.get(texts) @ query_vector
+    scored = []
+    for window, text, cos in zip(cands, texts, sims):
+        terms = frozenset(tokenize(text)) & set(weights)
+        coverage = sum(weights[t] for t in terms) / total
+        type_match = novel_match(info.answer_type, text, info.text)
+        rank = min(e.chunk_rank for e in window)
+        score = W_COVERAGE * coverage + W_COSINE * float(cos) + W_RANK / (1 + rank) + W_TYPE * type_match
+        score -= W_LENGTH * (len(window) - 1)
+        scored.append(Scored(window, coverage, float(cos), type_match, score, terms))
+    return sorted(scored, key=lambda s: -s.score)
+
+
+def answerable(best: Scored) -> bool:
+    """Whether the best sentence is good enough to answer from."""
+    return best.coverage >= MIN_COVERAGE and best.cosine >= MIN_COSINE and best.score >= MIN_SCORE
+
+
+def select(scored: list[Scored], info: QuestionInfo) -> list[Scored]:
+    """The best window, plus a close runner-up from another source that adds key terms."""
+    if not scored or not answerable(scored[0]):
+        return []
+    chosen = [scored[0]]
+    for cand in scored[1:]:
+        if cand.score < EXTRA_RATIO * scored[0].score:
+            break
+        if any(cand.overlaps(c) for c in chosen) or not answerable(cand):
+            continue
+        adds_terms = bool(cand.terms - set().union(*(c.terms for c in chosen)))
+        if cand.source not in {c.source for c in chosen} and (adds_terms or info.answer_type == "list"):
+            chosen.append(cand)
+            if len(chosen) >= MAX_WINDOWS:
+                break
+    return chosen
+
+
+def compose(chosen: list[Scored], info: QuestionInfo) -> tuple[str, list[Evidence]]:
+    """Answer text from the chosen windows, each sentence followed by its citation number."""
+    cited: list[Evidence] = []
+    parts = []
+    for window in chosen:
+        sentences = []
+        for ev in window.window:
+            cited.append(ev)
+            sentences.append(f"{normalise_space(ev.text)} [{len(cited)}]")
+        parts.append(" ".join(sentences))
+    if len(parts) > 1 and info.answer_type == "list":
+        return "\n".join(f"- {p}" for p in parts), cited
+    return " ".join(parts), cited

@@ -1,0 +1,214 @@
+"""LLM answering through any OpenAI-compatible endpoint (langchain-openai ``ChatOpenAI``).
+
+The model sees numbered evidence sentences and must reply with JSON: answer text, the ids of the
+evidence it used, and whether the evidence answers the question. Ids it was not shown are dropped;
+a reply left with no valid citation is not presented as grounded. Keys never reach logs or errors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Generator
+from typing import Any
+
+from rag.config import Settings
+from rag.errors import LLMError
+from rag.evidence import Evidence
+from rag.prompts import load_prompt
+from rag.types import Citation
+
+_REACHABLE: dict[str, tuple[float, str | None]] = {}
+_REACH_TTL_S = 30.0
+_ANSWER_FIELD = re.compile(r'"answer"\s*:\s*"')
+_ID_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+def redact(message: str, settings: Settings) -> str:
+    """Remove the API key (and key-like tokens) from a message."""
+    key = settings.api_key()
+    if key:
+        message = message.replace(key, "***")
+    return re.sub(r"\b(sk-[A-Za-z0-9_*-]{4,})", "sk-***", message)
+
+
+def unavailable_reason(settings: Settings) -> str | None:
+    """None when an LLM is configured and answers; otherwise why it cannot be used."""
+    if not settings.llm_configured():
+        return "no LLM configured (set OPENAI_API_KEY, or RAG_LLM_BASE_URL for Ollama/vLLM/llama.cpp)"
+    base = (settings.llm_base_url or "https://api.openai.com/v1").rstrip("/")
+    cached = _REACHABLE.get(base)
+    if cached and time.monotonic() - cached[0] < _REACH_TTL_S:
+        return cached[1]
+    request = urllib.request.Request(f"{base}/models")
+    key = settings.api_key()
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    reason: str | None = None
+    try:
+        with urllib.request.urlopen(request, timeout=min(3.0, settings.llm_timeout_s)):
+            pass
+    except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403):
+            reason = f"the LLM server at {base} rejected the API key (HTTP {exc.code})"
+        # other HTTP errors: the server is up; some servers just lack /models
+    except (urllib.error.URLError, OSError) as exc:
+        reason = f"cannot reach the LLM at {base} ({redact(str(getattr(exc, 'reason', exc)), settings)})"
+    _REACHABLE[base] = (time.monotonic(), reason)
+    return reason
+
+
+def format_evidence(evidence: list[Evidence]) -> str:
+    """Numbered evidence lines; the delimiter the prompt uses cannot be forged by a document."""
+    lines = []
+    for ev in evidence:
+        text = " ".join(ev.text.split()).replace("<", "‹").replace(">", "›")
+        lines.append(f"[{ev.id}] ({ev.outlet}, {ev.published or 'date unknown'}) {text}")
+    return "\n".join(lines)
+
+
+def parse_reply(raw: str, shown: dict[int, Evidence]) -> tuple[str, list[Citation], bool, list[str]]:
+    """Answer text, valid citations, answered flag and notices from the model's reply."""
+    notices: list[str] = []
+    data: dict[str, Any] | None = None
+    match = re.search(r"\{.*\}", raw, re.S)
+    if match:
+        try:
+            loaded = json.loads(match.group(0))
+            data = loaded if isinstance(loaded, dict) else None
+        except json.JSONDecodeError:
+            data = None
+    if data is not None and isinstance(data.get("answer"), str):
+        text = data["answer"].strip()
+        raw_ids = data.get("citations", data.get("evidence_ids", []))
+        ids = [int(i) for i in raw_ids if isinstance(i, (int, str)) and str(i).strip().isdigit()] if isinstance(raw_ids, list) else []
+        ids += [int(m) for m in _ID_MARKER.findall(text)]
+        answerable = data.get("answerable", True) is not False
+    else:
+        notices.append("the model did not return the requested JSON; citations were read from [n] markers")
+        text = raw.strip()
+        ids = [int(m) for m in _ID_MARKER.findall(text)]
+        answerable = True
+    valid = list(dict.fromkeys(i for i in ids if i in shown))
+    dropped = sorted(set(ids) - set(shown))
+    if dropped:
+        notices.append(f"dropped citations to evidence the model was not shown: {dropped}")
+    text = _ID_MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in shown else "", text).strip()
+    if not answerable:
+        return text or "The articles do not contain the answer to this question.", [], False, notices
+    if not valid:
+        notices.append("the model's answer cited no evidence, so it is not presented as grounded")
+        return ("No grounded answer: the model's reply cited none of the evidence it was shown.", [], False, notices)
+    return text, [shown[i].citation() for i in valid], True, notices
+
+
+class _AnswerFieldStream:
+    """Pull the decoded text of the JSON "answer" field out of a streamed reply as it grows."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.emitted = 0
+
+    def feed(self, delta: str) -> str:
+        self.buffer += delta
+        match = _ANSWER_FIELD.search(self.buffer)
+        if not match:
+            return ""
+        body, out, i = self.buffer[match.end():], [], 0
+        while i < len(body):
+            ch = body[i]
+            if ch == "\\":
+                if i + 1 >= len(body):
+                    break
+                out.append({"n": "\n", "t": "\t", '"': '"', "\\": "\\", "/": "/"}.get(body[i + 1], body[i + 1]))
+                i += 2
+                continue
+            if ch == '"':
+                break
+            out.append(ch)
+            i += 1
+        text = "".join(out)
+        new, self.emitted = text[self.emitted:], len(text)
+        return new
+
+
+class LLMClient:
+    """One configured chat model and the two calls we make of it."""
+
+    def __init__(self, settings: Settings, chat_model: Any = None) -> None:
+        self.settings = settings
+        self.system = load_prompt(settings.prompts_dir, "answer_system")
+        self.user = load_prompt(settings.prompts_dir, "answer_user", "question", "evidence", "cannot_answer")
+        self.condense_prompt = load_prompt(settings.prompts_dir, "condense", "history", "question")
+        self.chat = chat_model or self._make_chat()
+
+    def _make_chat(self) -> Any:
+        from langchain_openai import ChatOpenAI
+
+        from rag.tokens import install_offline_bpe
+
+        install_offline_bpe()
+        return ChatOpenAI(
+            model=self.settings.llm_model,
+            base_url=self.settings.llm_base_url,
+            api_key=self.settings.api_key() or "not-needed",
+            temperature=self.settings.llm_temperature,
+            timeout=self.settings.llm_timeout_s,
+            max_retries=0,
+            model_kwargs={"response_format": {"type": "json_object"}},
+        )
+
+    def _error(self, exc: Exception) -> LLMError:
+        import openai
+
+        base = self.settings.llm_base_url or "OpenAI"
+        if isinstance(exc, openai.AuthenticationError):
+            return LLMError(f"the LLM server at {base} rejected the API key (401): check OPENAI_API_KEY / RAG_LLM_API_KEY")
+        if isinstance(exc, openai.APITimeoutError):
+            return LLMError(f"the LLM at {base} did not answer within {self.settings.llm_timeout_s:g} s (RAG_LLM_TIMEOUT_S)")
+        if isinstance(exc, openai.APIConnectionError):
+            return LLMError(f"cannot reach the LLM at {base}: is the server running?")
+        if isinstance(exc, openai.APIStatusError):
+            return LLMError(f"the LLM at {base} answered HTTP {exc.status_code}: {redact(str(exc), self.settings)[:300]}")
+        return LLMError(f"the LLM call failed: {redact(str(exc), self.settings)[:300]}")
+
+    def condense(self, question: str, turns: list[tuple[str, str]]) -> str:
+        """Rewrite a follow-up question so it stands alone."""
+        history = "\n".join(f"{role}: {' '.join(text.split())[:500]}" for role, text in turns[-6:])
+        prompt = self.condense_prompt.format(history=history, question=question)
+        try:
+            reply = self.chat.bind(response_format={"type": "text"}).invoke(prompt)
+        except Exception as exc:  # openai raises many error types; all become one LLMError
+            raise self._error(exc) from None
+        rewritten = " ".join(str(reply.content).split()).strip().strip('"')
+        return rewritten if 3 <= len(rewritten) <= 4 * len(question) + 200 else question
+
+    def answer_stream(
+        self, question: str, evidence: list[Evidence]
+    ) -> Generator[str, None, tuple[str, list[Citation], bool, list[str]]]:
+        """Stream the answer text; return (text, citations, answered, notices)."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        from rag.answering import CANNOT_ANSWER
+
+        if not evidence:
+            return CANNOT_ANSWER, [], False, []
+        messages = [
+            SystemMessage(self.system.format()),
+            HumanMessage(self.user.format(question=question, evidence=format_evidence(evidence), cannot_answer=CANNOT_ANSWER)),
+        ]
+        fields = _AnswerFieldStream()
+        raw = []
+        try:
+            for chunk in self.chat.stream(messages):
+                delta = chunk.content if isinstance(chunk.content, str) else ""
+                raw.append(delta)
+                new = fields.feed(delta)
+                if new:
+                    yield new
+        except Exception as exc:  # see condense()
+            raise self._error(exc) from None
+        return parse_reply("".join(raw), {ev.id: ev for ev in evidence})
