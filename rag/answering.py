@@ -84,7 +84,7 @@ def extractive_answer(
     """Answer text, citations and answered flag from the evidence alone."""
     idf = _idf_for(retriever.lexical.fingerprint, retriever)
     scored = score_evidence(info, query_vector, evidence, idf, _vectors_for(retriever))
-    chosen = select(scored, info)
+    chosen = select(scored, info, idf)
     if not chosen:
         return CANNOT_ANSWER, [], False
     text, cited = compose(chosen, info)

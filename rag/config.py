@@ -42,7 +42,7 @@ class Settings(BaseSettings):
 
     # --- loading and chunking ---
     max_file_mb: float = Field(10.0, gt=0, description="Files larger than this are skipped with a message.")
-    chunk_tokens: int = Field(160, ge=32, le=400, description="Target chunk size in cl100k tokens.")
+    chunk_tokens: int = Field(120, ge=32, le=400, description="Target chunk size in cl100k tokens.")
     chunk_overlap_sentences: int = Field(1, ge=0, le=3, description="Sentences repeated between neighbouring chunks.")
 
     # --- embeddings ---

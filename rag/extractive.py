@@ -21,23 +21,37 @@ from rag.evidence import Evidence
 from rag.lexical import LexicalIndex, tokenize
 from rag.query import QuestionInfo
 
-W_COVERAGE, W_COSINE, W_RANK, W_TYPE = 0.5, 0.35, 0.1, 0.1
-MIN_COVERAGE = 0.4
-MIN_COSINE = 0.3
-MIN_SCORE = 0.45
-EXTRA_RATIO = 0.85
+W_COVERAGE, W_COSINE, W_RANK, W_TYPE = 0.5, 0.6, 0.1, 0.25
+MIN_COVERAGE = 0.0
+MIN_COSINE = 0.25
+MIN_SCORE = 0.74
+EXTRA_RATIO = 0.8
 MAX_WINDOWS = 2
-W_LENGTH = 0.05
+WINDOW_SIZE = 3
+W_LENGTH = 0.0
 
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+_WEEKDAY = r"(mon|tues|wednes|thurs|fri|satur|sun)day"
+_FULL_DATE = rf"\d{{1,2}}(st|nd|rd|th)? {_MONTH}|{_MONTH} \d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}"
 _TYPE_PATTERNS = {
+    "date": re.compile(rf"\b({_FULL_DATE})", re.I),
+    "year": re.compile(r"\b(19|20)\d\d\b"),
+    "day": re.compile(rf"\b({_FULL_DATE}|{_WEEKDAY}|yesterday|today)\b", re.I),
+    "month": re.compile(rf"\b{_MONTH}\b", re.I),
+    "name": re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+"),
     "when": re.compile(rf"\b({_MONTH}|(mon|tues|wednes|thurs|fri|satur|sun)day|(19|20)\d\d|last (week|month|year)|"
                        r"yesterday|today|summer|spring|autumn|winter)\b", re.I),
     "how_many": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
                            r"million|once|twice|half|fifth|quarter|third)\b", re.I),
-    "who": re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+|\b(Kremlin|White House|Interfax|AFP|ministry)\b"),
+    "who": re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+|\b(Kremlin|White House|Interfax|AFP|[Mm]inistry|[Mm]inister|"
+                      r"spokesman|president|chancellor|adviser|fellow)\b"),
     "where": re.compile(r"\b(?:in|at|to|from) (?:the )?([A-Z][\wü’'-]+(?: [A-Z][\wü’'-]+)*)"),
 }
+
+
+# Asked types whose absence from the answer means the evidence does not answer the question.
+STRICT_TYPES = frozenset({"date", "year", "day", "month", "name", "how_many"})
+RARE_NAME_SHARE = 0.15  # a question name in at most this share of chunks must be in the answer's article
 
 
 def novel_match(answer_type: str, sentence: str, question: str) -> bool:
@@ -73,7 +87,7 @@ class Scored:
         return bool({e.id for e in self.window} & {e.id for e in other.window})
 
 
-def windows(evidence: list[Evidence], size: int = 2) -> list[tuple[Evidence, ...]]:
+def windows(evidence: list[Evidence], size: int = WINDOW_SIZE) -> list[tuple[Evidence, ...]]:
     """Single sentences and runs of up to ``size`` adjacent sentences of the same chunk.
 
     An answer often sits in the sentence next to the one that matches the question ("... he
@@ -95,11 +109,17 @@ class IdfTable:
 
     def __init__(self, lexical: LexicalIndex) -> None:
         df: dict[str, int] = {}
-        for text in lexical.texts:
-            for term in set(tokenize(text)):
+        self.source_terms: dict[str, set[str]] = {}
+        for text, meta in zip(lexical.texts, lexical.metas):
+            terms = set(tokenize(text))
+            self.source_terms.setdefault(meta["source"], set()).update(terms)
+            for term in terms:
                 df[term] = df.get(term, 0) + 1
         self.n = max(len(lexical.texts), 1)
         self.df = df
+
+    def rare(self, term: str) -> bool:
+        return self.df.get(term, 0) <= RARE_NAME_SHARE * self.n
 
     def idf(self, term: str) -> float:
         return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
@@ -146,22 +166,43 @@ def score_evidence(
 
 
 def answerable(best: Scored) -> bool:
-    """Whether the best sentence is good enough to answer from."""
+    """Whether a window is good enough to answer from."""
     return best.coverage >= MIN_COVERAGE and best.cosine >= MIN_COSINE and best.score >= MIN_SCORE
 
 
-def select(scored: list[Scored], info: QuestionInfo) -> list[Scored]:
-    """The best window, plus a close runner-up from another source that adds key terms."""
-    if not scored or not answerable(scored[0]):
+def missing_names(info: QuestionInfo, idf: IdfTable, source: str) -> list[str]:
+    """Rare names of the question (e.g. a person the corpus barely mentions) absent from an article.
+
+    An answer drawn from an article that never names the person or place asked about is an
+    answer about something else: the near miss that similarity scores cannot see.
+    """
+    terms = idf.source_terms.get(source, set())
+    missing = []
+    for name in info.names:
+        stems = tokenize(name.replace("-", " "))
+        if stems and all(idf.rare(t) for t in stems) and not set(stems) <= terms:
+            missing.append(name)
+    return missing
+
+
+def select(scored: list[Scored], info: QuestionInfo, idf: IdfTable) -> list[Scored]:
+    """The best window, plus a close runner-up from another source that adds key terms.
+
+    Refuses (returns []) when the best window is weak, lacks the asked-for kind of answer
+    (a date, a number, a name), or comes from an article that never names who/what is asked about.
+    """
+    if info.answer_type in STRICT_TYPES:
+        scored = [s for s in scored if s.type_match]
+    if not scored or not answerable(scored[0]) or missing_names(info, idf, scored[0].source):
         return []
     chosen = [scored[0]]
     for cand in scored[1:]:
         if cand.score < EXTRA_RATIO * scored[0].score:
             break
-        if any(cand.overlaps(c) for c in chosen) or not answerable(cand):
+        if any(cand.overlaps(c) for c in chosen) or not answerable(cand) or missing_names(info, idf, cand.source):
             continue
         adds_terms = bool(cand.terms - set().union(*(c.terms for c in chosen)))
-        if cand.source not in {c.source for c in chosen} and (adds_terms or info.answer_type == "list"):
+        if adds_terms or info.answer_type == "list":
             chosen.append(cand)
             if len(chosen) >= MAX_WINDOWS:
                 break

@@ -24,6 +24,19 @@ STOP_WORDS = frozenset(
 )
 
 
+# Irregular forms the Snowball stemmer leaves apart ("met" / "meet"): common in news questions.
+_IRREGULAR = {
+    "met": "meet", "said": "say", "says": "say", "told": "tell", "went": "go", "gone": "go", "held": "hold",
+    "came": "come", "took": "take", "taken": "take", "gave": "give", "given": "give", "made": "make",
+    "began": "begin", "begun": "begin", "sought": "seek", "brought": "bring", "thought": "think",
+    "spoke": "speak", "spoken": "speak", "left": "leave", "won": "win", "lost": "lose", "fought": "fight",
+    "kept": "keep", "led": "lead", "meant": "mean", "ran": "run", "saw": "see", "seen": "see", "sent": "send",
+    "stood": "stand", "wrote": "write", "written": "write", "knew": "know", "known": "know", "chose": "choose",
+    "chosen": "choose", "flew": "fly", "flown": "fly", "rose": "rise", "struck": "strike", "withdrew": "withdraw",
+    "russian": "russia", "russians": "russia", "ukrainian": "ukrain", "ukrainians": "ukrain",
+}
+
+
 @functools.cache
 def _stemmer():  # noqa: ANN202 - PyStemmer has no type hints
     import Stemmer
@@ -35,7 +48,8 @@ def tokenize(text: str) -> list[str]:
     """Lower-cased, stop-word-free, stemmed word tokens (possessive 's dropped)."""
     words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
     words = [w[:-2] if w.endswith("'s") else w for w in words]
-    return _stemmer().stemWords([w for w in words if w not in STOP_WORDS])
+    words = [_IRREGULAR.get(w, w) for w in words if w not in STOP_WORDS]
+    return _stemmer().stemWords(words)
 
 
 def fingerprint(ids: Sequence[str]) -> str:

@@ -8,15 +8,28 @@ from typing import Literal
 
 from rag.lexical import tokenize
 
-AnswerType = Literal["when", "how_many", "who", "where", "why", "list", "yes_no", "what"]
+AnswerType = Literal[
+    "date", "year", "day", "month", "when", "how_many", "name", "who", "where", "why", "list", "yes_no", "what"
+]
 
+_PERSON_NOUNS = (
+    r"person|people|official|officials|leader|leaders|minister|spokesman|spokesperson|president|chancellor|"
+    r"outlet|agency|analyst|expert|adviser|advisor|politician|diplomat|newspaper|organi[sz]ation|institute|"
+    r"think tank|fellow|envoy|negotiator|head"
+)
+_PLACE_NOUNS = r"city|cities|country|countries|place|places|venue|venues|location|locations|capital|region|regions"
 _TYPE_RULES: list[tuple[AnswerType, re.Pattern[str]]] = [
-    ("how_many", re.compile(r"\b(how (many|much|long|often|old)|what (number|share|percentage|proportion)|number of)\b", re.I)),
-    ("when", re.compile(r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|how long ago|since when)\b", re.I)),
-    ("who", re.compile(r"\b(who|whom|whose|which (person|official|leader|minister|spokesman|president|chancellor|outlet|agency|analyst|expert))\b", re.I)),
-    ("where", re.compile(r"\b(where|which (city|cities|country|countries|place|venue|location|capital)|what (city|country|place|venue))\b", re.I)),
+    ("how_many", re.compile(r"\b(how (many|much|long|often|old)|what (number|share|percentage|proportion|fraction|part)|number of)\b", re.I)),
+    ("date", re.compile(r"\b(exact date|(what|which) (exact )?date|on what date)\b", re.I)),
+    ("year", re.compile(r"\b(what|which) year\b", re.I)),
+    ("day", re.compile(r"\b(what|which) day\b", re.I)),
+    ("month", re.compile(r"\b(what|which) month\b", re.I)),
+    ("when", re.compile(r"\b(when|(what|which) (time|week)|how long ago|since when)\b", re.I)),
+    ("name", re.compile(r"\b(what is the name|what was the name|what are the names|name of the|who is the \w+ named)\b", re.I)),
+    ("who", re.compile(rf"\b(who|whom|whose|(which|what) (\w+ ){{0,2}}({_PERSON_NOUNS}))\b", re.I)),
+    ("where", re.compile(rf"\b(where|(which|what) (\w+ ){{0,2}}({_PLACE_NOUNS}))\b", re.I)),
     ("why", re.compile(r"\b(why|for what reason|what reason)\b", re.I)),
-    ("list", re.compile(r"\b(list|name (the|all)|which (\w+ )?(countries|cities|regions|options|conditions|leaders))\b", re.I)),
+    ("list", re.compile(r"\b(list|name (the|all))\b", re.I)),
     ("yes_no", re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)),
 ]
 
@@ -27,6 +40,10 @@ _QUESTION_TERMS = set(
         "says tell told describe described mention mentioned happen happened does did do name list give "
         "stated state claim claimed"
     )
+)
+_CALENDAR = set(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
 )
 _PRONOUNS = re.compile(r"\b(he|she|they|him|her|them|his|their|it|its|that|this|those|these|there)\b", re.I)
 
@@ -56,6 +73,11 @@ def answer_type(question: str) -> AnswerType:
 def analyse(question: str) -> QuestionInfo:
     """Answer type, key terms (stemmed, de-duplicated, question words removed) and capitalised names."""
     terms = tuple(dict.fromkeys(t for t in tokenize(question) if t not in _QUESTION_TERMS))
-    words = re.findall(r"\b[A-Z][\w’'-]+", question)
-    names = tuple(dict.fromkeys(w for i, w in enumerate(words) if not (i == 0 and question.startswith(w))))
+    names = tuple(
+        dict.fromkeys(
+            m.group(0).rstrip("’'s").rstrip("’'")
+            for m in re.finditer(r"\b[A-Z][\w’'-]+", question)
+            if m.start() > 0 and question[: m.start()].rstrip()[-1:] not in ".?!" and m.group(0).lower() not in _CALENDAR
+        )
+    )
     return QuestionInfo(question, answer_type(question), terms, names)

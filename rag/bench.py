@@ -1,0 +1,280 @@
+"""Benchmarks, in one process and fully offline: embedding speed against Chroma's own MiniLM,
+ingest and unchanged re-ingest of the seeds, hybrid query latency at the seeds and on a synthetic
+index of ~100k chunks, and peak memory. Every index lives in a temporary folder, removed at the end.
+
+    from rag.bench import run, render
+    print(render(run(Settings())))
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import re
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.chunking import ChunkerConfig, chunk_document
+from rag.config import Settings
+from rag.documents import load_folder
+from rag.embeddings import TOKENIZER_DIR, OnnxMiniLM, model_path
+from rag.ingest import ingest, rebuild_lexical
+from rag.retrieve import Retriever
+from rag.store import Store, published_ord
+from rag.types import Document
+
+TARGETS: dict[str, tuple[str, float]] = {
+    "embed_speedup_vs_chroma": (">=", 4.0),
+    "reingest_unchanged_s": ("<=", 1.0),
+    "query_p50_ms_seeds": ("<=", 30.0),
+    "query_p50_ms_100k": ("<=", 100.0),
+}
+BATCH = 32
+CHROMA_FILES = ("config.json", "special_tokens_map.json", "tokenizer_config.json", "tokenizer.json", "vocab.txt")
+CHUNKS_PER_SYNTHETIC_DOC = 20
+NOISE = 0.02  # per dimension: a synthetic vector keeps a cosine of ~0.9 to the texts it was made from
+QUESTION_WORDS = ("What", "Why", "How", "When", "Who", "Where")
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+def _offline_chroma_minilm(folder: Path) -> Any:
+    """Chroma's ONNXMiniLM_L6_V2 reading our int8 model and tokenizer from ``folder``; never downloads."""
+    from chromadb.utils.embedding_functions import ONNXMiniLM_L6_V2
+
+    class OfflineMiniLM(ONNXMiniLM_L6_V2):
+        DOWNLOAD_PATH = folder
+
+        def _download(self, url: str, fname: str, chunk_size: int = 1024) -> None:
+            raise RuntimeError(f"bench is offline: refusing to download {url}")
+
+    onnx = folder / OfflineMiniLM.EXTRACTED_FOLDER_NAME
+    onnx.mkdir(parents=True)
+    (onnx / "model.onnx").symlink_to(model_path())  # same int8 weights: the comparison is of the wrappers
+    for name in CHROMA_FILES:
+        (onnx / name).symlink_to(TOKENIZER_DIR / name)
+    return OfflineMiniLM(preferred_providers=["CPUExecutionProvider"])
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Seconds one call of ``fn`` took, and its result."""
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def bench_embeddings(texts: list[str], ours: OnnxMiniLM, folder: Path) -> dict[str, Any]:
+    """Texts per second of our wrapper and of Chroma's on the same texts, and how far they disagree."""
+    chroma = _offline_chroma_minilm(folder)
+    ours.embed(texts[:BATCH]), chroma(texts[:BATCH])  # warm-up: session init, first-run allocations
+    ours_s, mine = _timed(lambda: ours.embed(texts))
+    chroma_s, theirs = _timed(lambda: np.asarray(chroma(texts), dtype=np.float32))
+    return {
+        "embed_texts": len(texts),
+        "embed_texts_per_s_ours": len(texts) / ours_s,
+        "embed_texts_per_s_chroma": len(texts) / chroma_s,
+        "embed_speedup_vs_chroma": chroma_s / ours_s,
+        "embed_max_cosine_gap": float(1.0 - np.min(np.sum(mine * theirs, axis=1))),
+    }
+
+
+def bench_ingest(settings: Settings, ours: OnnxMiniLM) -> dict[str, Any]:
+    """First ingest of the corpus into an empty index, then a re-ingest that must change nothing."""
+    first_s, first = _timed(lambda: ingest(settings.corpus, settings=settings, embedder=ours))
+    again_s, again = _timed(lambda: ingest(settings.corpus, settings=settings, embedder=ours))
+    return {
+        "ingest_seeds_s": first_s,
+        "ingest_chunks": first.chunks_total,
+        "reingest_unchanged_s": again_s,
+        "reingest_changed": again.changed,
+    }
+
+
+def make_queries(sentences: Sequence[str], n: int, rng: random.Random) -> list[str]:
+    """4-8 words of a random sentence, in their order; every fourth phrased as a question."""
+    pool = [words for s in sentences if len(words := _WORD.findall(s)) >= 4]
+    queries = []
+    for i in range(n):
+        words = rng.choice(pool)
+        picked = sorted(rng.sample(range(len(words)), rng.randint(4, min(8, len(words)))))
+        text = " ".join(words[j] for j in picked)
+        queries.append(f"{rng.choice(QUESTION_WORDS)} {text}?" if i % 4 == 3 else text)
+    return queries
+
+
+def _ms(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def bench_queries(retriever: Retriever, queries: list[str], tag: str) -> dict[str, Any]:
+    """Hybrid search latency, and its parts alone: query embedding, dense (Chroma) and BM25."""
+    for query in queries[:10]:
+        retriever.search(query)  # warm-up: HNSW pages, BM25 arrays, onnxruntime arenas
+    n = max(retriever.settings.candidates, retriever.settings.top_k)
+    collection, lexical, embedder = retriever.store.collection(), retriever.lexical, retriever.embedder
+    times: dict[str, list[float]] = {"query": [], "embed_query": [], "dense": [], "bm25": []}
+    for query in queries:
+        # Interleaved per query, so load from other processes hits every part alike.
+        times["query"].append(_ms(lambda: retriever.search(query)))
+        vector = embedder.embed([query])[0]
+        times["embed_query"].append(_ms(lambda: embedder.embed([query])))
+        times["dense"].append(_ms(lambda: collection.query(
+            query_embeddings=[vector], n_results=min(n, len(lexical)), include=["distances"])))
+        times["bm25"].append(_ms(lambda: lexical.top(query, n)))
+    rest = np.array(times["query"]) - sum(np.array(times[k]) for k in ("embed_query", "dense", "bm25"))
+    out = {f"query_p{p}_ms_{tag}": float(np.percentile(times["query"], p)) for p in (50, 95)}
+    out |= {f"{k}_p50_ms_{tag}": float(np.median(v)) for k, v in times.items() if k != "query"}
+    out[f"rest_p50_ms_{tag}"] = float(np.median(rest))  # fusion, filter checks, building Hits
+    return out
+
+
+def _synthetic_batches(
+    n: int, batch: int, pool: list[str], vectors: np.ndarray, docs: list[Document], seed: int
+) -> Iterator[tuple[list[str], list[str], np.ndarray, list[dict[str, Any]]]]:
+    """Chunks of 3-6 random real sentences; each vector is the mean of theirs plus noise."""
+    rng = np.random.default_rng(seed)
+    first_day, days = date(2020, 1, 1).toordinal(), 6 * 365
+    for at in range(0, n, batch):
+        ids, texts, metas, rows = [], [], [], []
+        for i in range(at, min(n, at + batch)):
+            doc_no, seq = divmod(i, CHUNKS_PER_SYNTHETIC_DOC)
+            picks = rng.choice(len(pool), size=int(rng.integers(3, 7)), replace=False)
+            spans, cursor = [], seq * 4000  # offsets in a made-up article; only their shape matters
+            for j in picks:
+                spans.append([cursor, cursor + len(pool[j])])
+                cursor += len(pool[j]) + 1
+            like = docs[doc_no % len(docs)]
+            published = date.fromordinal(first_day + (doc_no * 7919) % days).isoformat()
+            ids.append(f"synthetic-{i:07d}")
+            texts.append(" ".join(pool[j] for j in picks))
+            rows.append(vectors[picks].mean(axis=0))
+            metas.append({
+                "source": f"synthetic/{doc_no:05d}.txt", "start": spans[0][0], "end": spans[-1][1],
+                "outlet": like.meta.outlet, "title": like.meta.title, "published": published,
+                "published_ord": published_ord(published), "file_sha": f"{doc_no:064x}",
+                "n_chunks": min(CHUNKS_PER_SYNTHETIC_DOC, n - doc_no * CHUNKS_PER_SYNTHETIC_DOC),
+                "seq": seq, "encoding": "utf-8", "sentences": json.dumps(spans),
+            })
+        dense = np.asarray(rows, dtype=np.float32)
+        dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+        dense += rng.normal(0.0, NOISE, dense.shape).astype(np.float32)
+        dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+        yield ids, texts, dense, metas
+
+
+def build_synthetic(
+    settings: Settings, n: int, pool: list[str], vectors: np.ndarray, docs: list[Document], progress: bool
+) -> dict[str, Any]:
+    """A collection configured as rag.store makes it, filled with ``n`` synthetic chunks, plus BM25."""
+    from tqdm import tqdm
+
+    store = Store(settings, OnnxMiniLM.model_id)
+    collection = store.collection()
+    batch = min(store.client.get_max_batch_size(), 5000)
+    started = time.perf_counter()
+    with tqdm(total=n, unit="chunk", desc="synthetic index", file=sys.stderr, disable=not progress) as bar:
+        for ids, texts, dense, metas in _synthetic_batches(n, batch, pool, vectors, docs, seed=7):
+            collection.add(ids=ids, documents=texts, embeddings=dense, metadatas=metas)
+            bar.update(len(ids))
+    vectors_s = time.perf_counter() - started
+    bm25_s, _ = _timed(lambda: rebuild_lexical(store))
+    return {"build_100k_s": vectors_s + bm25_s, "build_chroma_100k_s": vectors_s, "build_bm25_100k_s": bm25_s}
+
+
+def _machine() -> dict[str, Any]:
+    import chromadb
+    import onnxruntime
+
+    return {
+        "cpu_count": os.cpu_count(),
+        "load_avg_1m_at_start": os.getloadavg()[0],  # other work on the machine skews every figure
+        "python": platform.python_version(),
+        "onnxruntime": onnxruntime.__version__,
+        "chromadb": chromadb.__version__,
+    }
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def run(
+    settings: Settings, *, synthetic_chunks: int = 100_000, queries: int = 200, progress: bool = True
+) -> dict[str, Any]:
+    """Measure everything (see the module docstring) and return the figures as a JSON-able dict."""
+    def say(message: str) -> None:
+        if progress:
+            print(f"bench: {message}", file=sys.stderr, flush=True)
+
+    docs = [d for d in load_folder(settings.corpus, int(settings.max_file_mb * 1e6)) if isinstance(d, Document)]
+    config = ChunkerConfig(settings.chunk_tokens, settings.chunk_overlap_sentences)
+    chunk_texts = [c.text for d in docs for c in chunk_document(d, config)]
+    sentences = [s.text for d in docs for s in d.sentences if s.kind == "body"]
+    query_set = make_queries(sentences, queries, random.Random(42))
+    results: dict[str, Any] = {**_machine(), "targets": {k: v for k, (_, v) in TARGETS.items()}}
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        ours = OnnxMiniLM(batch_size=BATCH, threads=settings.onnx_threads)
+        results["model_load_s"] = time.perf_counter() - started
+
+        say("ingest and re-ingest of the corpus")
+        # A warm model, as in a long-lived process; model_load_s is what a fresh CLI run adds.
+        seeds = settings.model_copy(update={"home": root / "seeds", "chroma_url": None, "embedding": "minilm-int8"})
+        results |= bench_ingest(seeds, ours)
+        say(f"{queries} queries on the seeds index")
+        results |= bench_queries(Retriever(seeds, embedder=ours), query_set, "seeds")
+
+        pool = sentences[:5000]
+        synthetic = seeds.model_copy(update={"home": root / "synthetic"})
+        say(f"building a synthetic index of {synthetic_chunks:,} chunks")
+        results |= build_synthetic(synthetic, synthetic_chunks, pool, ours.embed(pool), docs, progress)
+        results["synthetic_chunks"] = synthetic_chunks
+        started = time.perf_counter()
+        retriever = Retriever(synthetic, embedder=ours)
+        results["retriever_load_100k_s"] = time.perf_counter() - started
+        say(f"{queries} queries on the synthetic index")
+        results |= bench_queries(retriever, query_set, "100k")
+        del retriever
+        # Taken before Chroma's embedder runs: its 256-token padding grows onnxruntime's arena by
+        # more than a gigabyte, which says nothing about our pipeline.
+        results["peak_rss_mb"] = _peak_rss_mb()
+
+        say("embedding: ours vs Chroma's ONNXMiniLM_L6_V2")
+        results |= bench_embeddings((chunk_texts[:100] + sentences)[:200], ours, root / "chroma-model")
+        results["peak_rss_mb_with_chroma_embedder"] = _peak_rss_mb()
+    return results
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2e}" if 0 < abs(value) < 0.01 else f"{value:,.3f}"
+    return str(value)
+
+
+def render(results: dict[str, Any]) -> str:
+    """The figures as an aligned table, targets marked PASS or MISS."""
+    lines = [f"{'figure':<34} {'value':>12}  target"]
+    for key, value in results.items():
+        if key == "targets":
+            continue
+        mark = ""
+        if key in TARGETS:
+            op, target = TARGETS[key]
+            ok = value >= target if op == ">=" else value <= target
+            mark = f"{op} {target:g}  {'PASS' if ok else 'MISS'}"
+        elif key == "reingest_changed":
+            mark = f"== False  {'MISS' if value else 'PASS'}"
+        lines.append(f"{key:<34} {_show(value):>12}  {mark}".rstrip())
+    return "\n".join(lines)
