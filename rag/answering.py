@@ -105,10 +105,15 @@ def answer(
     filters: Filters | dict[str, Any] | None = None,
     mode: str | None = None,
     settings: Settings | None = None,
+    llm: Any = None,
 ) -> Answer:
-    """Answer ``question`` from the articles, citing exact spans: ``from rag import answer``."""
+    """Answer ``question`` from the articles, citing exact spans: ``from rag import answer``.
+
+    ``llm`` is an optional langchain chat model used instead of the configured endpoint (tests,
+    or callers who build their own).
+    """
     final: Answer | None = None
-    for item in answer_stream(question, history=history, filters=filters, mode=mode, settings=settings):
+    for item in answer_stream(question, history=history, filters=filters, mode=mode, settings=settings, llm=llm):
         if isinstance(item, Answer):
             final = item
     assert final is not None
@@ -122,6 +127,7 @@ def answer_stream(
     filters: Filters | dict[str, Any] | None = None,
     mode: str | None = None,
     settings: Settings | None = None,
+    llm: Any = None,
 ) -> Iterator[str | Answer]:
     """Yield answer text as it is produced (LLM mode), then the full ``Answer``."""
     t0 = time.perf_counter()
@@ -133,13 +139,13 @@ def answer_stream(
     retriever = _ensure_index(settings, notices)
     timings: dict[str, float] = {}
 
-    llm = None
+    chat_model, llm = llm, None
     if mode in ("llm", "auto"):
         from rag.llm import LLMClient, unavailable_reason
 
-        reason = unavailable_reason(settings)
+        reason = None if chat_model is not None else unavailable_reason(settings)
         if reason is None:
-            llm = LLMClient(settings)
+            llm = LLMClient(settings, chat_model)
         elif mode == "llm":
             raise LLMError(reason)
         else:

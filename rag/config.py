@@ -69,6 +69,8 @@ class Settings(BaseSettings):
         None, description="API key; falls back to OPENAI_API_KEY. Never printed."
     )
     llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one LLM request, in seconds.")
+    llm_max_tokens: int = Field(400, ge=16, le=8192, description="Upper bound on the tokens of one LLM reply.")
+    llm_evidence: int = Field(24, ge=1, le=200, description="Evidence sentences shown to the LLM.")
     llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of the LLM.")
     max_question_chars: int = Field(2000, ge=50, description="Longer questions are truncated with a notice.")
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Folder of prompt template files.")

@@ -24,6 +24,7 @@ from rag.types import Citation
 _REACHABLE: dict[str, tuple[float, str | None]] = {}
 _REACH_TTL_S = 30.0
 _ANSWER_FIELD = re.compile(r'"answer"\s*:\s*"')
+CONDENSE_MAX_TOKENS = 80
 _ID_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -96,7 +97,10 @@ def parse_reply(raw: str, shown: dict[int, Evidence]) -> tuple[str, list[Citatio
     dropped = sorted(set(ids) - set(shown))
     if dropped:
         notices.append(f"dropped citations to evidence the model was not shown: {dropped}")
-    text = _ID_MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in shown else "", text).strip()
+    # Markers point at evidence ids; renumber them to positions in the citation list.
+    position = {eid: n for n, eid in enumerate(valid, 1)}
+    text = _ID_MARKER.sub(lambda m: f"[{position[int(m.group(1))]}]" if int(m.group(1)) in position else "", text)
+    text = re.sub(r"\s+([.,;:])", r"\1", text).strip()
     if not answerable:
         return text or "The articles do not contain the answer to this question.", [], False, notices
     if not valid:
@@ -135,6 +139,13 @@ class _AnswerFieldStream:
         return new
 
 
+def openai_timeout() -> Exception:
+    import httpx
+    import openai
+
+    return openai.APITimeoutError(request=httpx.Request("POST", "http://llm/chat/completions"))
+
+
 class LLMClient:
     """One configured chat model and the two calls we make of it."""
 
@@ -157,8 +168,9 @@ class LLMClient:
             api_key=self.settings.api_key() or "not-needed",
             temperature=self.settings.llm_temperature,
             timeout=self.settings.llm_timeout_s,
+            max_tokens=self.settings.llm_max_tokens,
             max_retries=0,
-            model_kwargs={"response_format": {"type": "json_object"}},
+            extra_body={"response_format": {"type": "json_object"}},
         )
 
     def _error(self, exc: Exception) -> LLMError:
@@ -180,7 +192,7 @@ class LLMClient:
         history = "\n".join(f"{role}: {' '.join(text.split())[:500]}" for role, text in turns[-6:])
         prompt = self.condense_prompt.format(history=history, question=question)
         try:
-            reply = self.chat.bind(response_format={"type": "text"}).invoke(prompt)
+            reply = self.chat.invoke(prompt, max_tokens=CONDENSE_MAX_TOKENS)
         except Exception as exc:  # openai raises many error types; all become one LLMError
             raise self._error(exc) from None
         rewritten = " ".join(str(reply.content).split()).strip().strip('"')
@@ -194,6 +206,7 @@ class LLMClient:
 
         from rag.answering import CANNOT_ANSWER
 
+        evidence = evidence[: self.settings.llm_evidence]
         if not evidence:
             return CANNOT_ANSWER, [], False, []
         messages = [
@@ -202,8 +215,12 @@ class LLMClient:
         ]
         fields = _AnswerFieldStream()
         raw = []
+        deadline = time.monotonic() + self.settings.llm_timeout_s
         try:
             for chunk in self.chat.stream(messages):
+                if time.monotonic() > deadline:
+                    # per-read timeouts never fire on a server that keeps sending tokens slowly
+                    raise openai_timeout()
                 delta = chunk.content if isinstance(chunk.content, str) else ""
                 raw.append(delta)
                 new = fields.feed(delta)
