@@ -73,6 +73,45 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("no hits")
     return 0
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.answering import answer_stream
+    from rag.chunking import normalise_space
+    from rag.types import Answer
+
+    settings = _settings(args)
+    streamed = False
+    final: Answer | None = None
+    for item in answer_stream(args.question, filters=_filters(args), mode=args.mode, settings=settings):
+        if isinstance(item, Answer):
+            final = item
+        elif not args.json:
+            print(item, end="", flush=True)
+            streamed = True
+    assert final is not None
+    if args.json:
+        print(json.dumps(final.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    if streamed:
+        print()
+    else:
+        print(final.text)
+    print()
+    for n, cite in enumerate(final.citations, 1):
+        print(f"[{n}] {cite.outlet}, {cite.published or 'date unknown'} — {cite.source} chars {cite.start}-{cite.end}")
+        print(f"    “{normalise_space(cite.quote)}”")
+    status = "answered" if final.answered else "not answered from the articles"
+    print(f"\n({final.mode} mode, {status}, {final.timings.get('total_s', 0):.2f} s)", file=sys.stderr)
+    for notice in final.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.run import main as eval_main
+
+    return eval_main(args.eval_args, settings=_settings(args))
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from rag import bench
 
@@ -108,6 +147,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_filters(p)
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("ask", help="answer a question with citations to the exact words of the articles")
+    p.add_argument("question")
+    p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="default: RAG_LLM_MODE or auto")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    _add_filters(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser(
+        "eval", help="score answers against the eval set (see `rag eval -h`)", add_help=False,
+        description="All arguments are passed to the eval script: python -m eval --help",
+    )
+    p.add_argument("eval_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_eval)
+
     p = sub.add_parser("bench", help="measure embedding speed, ingest, query latency and memory")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     p.add_argument("--chunks", type=int, default=100_000, help="size of the synthetic index (default 100000)")
@@ -118,7 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "eval":
+        args.eval_args = list(args.eval_args) + extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args)
     except RagError as exc:

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command: install (idempotent), run every test tier, then gate on the eval baseline.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+# pytest exits 5 when it collects no tests; set -e turns that (like any failure) into a failed run.
+.venv/bin/python -m pytest -q "$@"
+.venv/bin/rag --home "${RAG_EVAL_HOME:-.rag-eval}" eval --mode extractive --out "${RAG_EVAL_OUT:-eval/runs/ci}"
