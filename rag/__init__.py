@@ -2,11 +2,13 @@
 
 Public API::
 
-    from rag import ingest, retrieve
+    from rag import ingest, retrieve, answer
     report = ingest("seeds")
     hits = retrieve("Where did Putin invite Zelensky?", k=5)
+    result = answer("Where did Putin invite Zelensky?")  # Answer with exact-quote citations
 """
 
+from rag.answering import CANNOT_ANSWER, answer, answer_stream
 from rag.config import Settings, load_settings
 from rag.errors import ConfigError, IndexMismatchError, InputError, LLMError, RagError
 from rag.ingest import ingest as _ingest
@@ -23,6 +25,6 @@ def ingest(path=None, *, rebuild=False, settings=None, progress=None) -> IngestR
 
 
 __all__ = [
-    "Answer", "Citation", "ConfigError", "Filters", "Hit", "IndexMismatchError", "IngestReport", "InputError",
-    "LLMError", "RagError", "Settings", "SkippedFile", "ingest", "load_settings", "retrieve",
+    "CANNOT_ANSWER", "Answer", "Citation", "ConfigError", "Filters", "Hit", "IndexMismatchError", "IngestReport", "InputError",
+    "LLMError", "RagError", "Settings", "SkippedFile", "answer", "answer_stream", "ingest", "load_settings", "retrieve",
 ]

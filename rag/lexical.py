@@ -52,9 +52,13 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords(words)
 
 
+# Bump when tokenize() changes, so saved BM25 indexes built with the old tokens are rebuilt.
+TOKENIZER_VERSION = "2"
+
+
 def fingerprint(ids: Sequence[str]) -> str:
-    """A digest of the set of chunk ids: equal fingerprints mean the same indexed chunks."""
-    digest = hashlib.sha1()
+    """A digest of the set of chunk ids (and the tokenizer): equal means the same BM25 index."""
+    digest = hashlib.sha1(TOKENIZER_VERSION.encode())
     for chunk_id in sorted(ids):
         digest.update(chunk_id.encode())
     return digest.hexdigest()
