@@ -138,6 +138,11 @@ def _cached_minilm(batch_size: int, threads: int) -> OnnxMiniLM:
     return OnnxMiniLM(batch_size=batch_size, threads=threads)
 
 
+def embedding_id(settings: Any) -> str:
+    """The id an index records for the settings' embedder, known without loading the model."""
+    return MODEL_ID if settings.embedding == "minilm-int8" else settings.embedding
+
+
 def make_embedder(settings: Any) -> Embedder:
     """The embedder the settings name (model loads are cached per process)."""
     name: str = settings.embedding

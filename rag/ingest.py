@@ -9,7 +9,7 @@ from pathlib import Path
 from rag.chunking import ChunkerConfig, chunk_document
 from rag.config import Settings, load_settings
 from rag.documents import load_folder
-from rag.embeddings import Embedder, make_embedder
+from rag.embeddings import Embedder, embedding_id, make_embedder
 from rag.lexical import LexicalIndex, fingerprint
 from rag.manifest import plan
 from rag.store import Store
@@ -64,8 +64,8 @@ def ingest(
             docs[item.source] = item
             report.warnings += item.warnings
 
-    embedder = embedder or make_embedder(settings)
-    store = Store(settings, embedder.model_id)
+    # The model loads only when a file needs embedding: a no-op re-ingest stays cheap.
+    store = Store(settings, embedder.model_id if embedder else embedding_id(settings))
     if rebuild:
         store.reset()
     index_state = store.sources()
@@ -74,10 +74,12 @@ def ingest(
 
     config = ChunkerConfig(settings.chunk_tokens, settings.chunk_overlap_sentences)
     work = todo.add + todo.update
+    if work and embedder is None:
+        embedder = make_embedder(settings)
     for n, source in enumerate(work, 1):
         doc = docs[source]
         chunks = chunk_document(doc, config)
-        store.upsert(doc, chunks, embedder.embed([c.text for c in chunks]))
+        store.upsert(doc, chunks, embedder.embed([c.text for c in chunks]))  # type: ignore[union-attr]
         # New chunks first, then the old ones go: a crash in between leaves extra chunks that the
         # next run sees and deletes, never a file with no chunks at all.
         fresh = {c.chunk_id for c in chunks}

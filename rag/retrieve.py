@@ -107,13 +107,19 @@ class Retriever:
 
     def known(self) -> dict[str, list[str]]:
         """Sources and outlets in the index (for help texts and filter checks)."""
-        metas = self.lexical.metas
-        return {
-            "source": sorted({m["source"] for m in metas}),
-            "outlet": sorted({m["outlet"] for m in metas}),
-        }
+        if self._known is None or self._known[0] is not self.lexical:
+            metas = self.lexical.metas
+            self._known = (self.lexical, {
+                "source": sorted({m["source"] for m in metas}),
+                "outlet": sorted({m["outlet"] for m in metas}),
+            })
+        return self._known[1]
+
+    _known: tuple[LexicalIndex, dict[str, list[str]]] | None = None
 
     def _check(self, filters: Filters) -> Filters:
+        if filters.empty:
+            return filters
         known = self.known()
         for key, values in (("source", filters.sources), ("outlet", filters.outlets)):
             allowed = {v.lower(): v for v in known[key]}
