@@ -13,9 +13,8 @@ from rag.evidence import Evidence, gather
 from rag.extractive import IdfTable, SentenceVectors, compose, score_evidence, select
 from rag.query import QuestionInfo, analyse
 from rag.retrieve import Filters, Retriever, get_retriever
-from rag.types import Answer, Citation
+from rag.types import CANNOT_ANSWER, Answer, Citation
 
-CANNOT_ANSWER = "The articles do not contain the answer to this question."
 EVIDENCE_CHUNKS = 8
 History = Sequence[Any]
 

@@ -7,6 +7,7 @@ a reply left with no valid citation is not presented as grounded. Keys never rea
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -19,13 +20,18 @@ from rag.config import Settings
 from rag.errors import LLMError
 from rag.evidence import Evidence
 from rag.prompts import load_prompt
-from rag.types import Citation
+from rag.types import CANNOT_ANSWER, Citation
 
 _REACHABLE: dict[str, tuple[float, str | None]] = {}
 _REACH_TTL_S = 30.0
 _ANSWER_FIELD = re.compile(r'"answer"\s*:\s*"')
 CONDENSE_MAX_TOKENS = 80
-_ID_MARKER = re.compile(r"\[(\d{1,3})\]")
+_ID_MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+JSON_MODE = {"type": "json_object"}
+
+
+def _marker_ids(text: str) -> list[int]:
+    return [int(i) for group in _ID_MARKER.findall(text) for i in group.split(",")]
 
 
 def redact(message: str, settings: Settings) -> str:
@@ -41,11 +47,12 @@ def unavailable_reason(settings: Settings) -> str | None:
     if not settings.llm_configured():
         return "no LLM configured (set OPENAI_API_KEY, or RAG_LLM_BASE_URL for Ollama/vLLM/llama.cpp)"
     base = (settings.llm_base_url or "https://api.openai.com/v1").rstrip("/")
-    cached = _REACHABLE.get(base)
+    key = settings.api_key()
+    cache_key = f"{base}|{hashlib.sha256((key or '').encode()).hexdigest()[:16]}"
+    cached = _REACHABLE.get(cache_key)
     if cached and time.monotonic() - cached[0] < _REACH_TTL_S:
         return cached[1]
     request = urllib.request.Request(f"{base}/models")
-    key = settings.api_key()
     if key:
         request.add_header("Authorization", f"Bearer {key}")
     reason: str | None = None
@@ -58,7 +65,7 @@ def unavailable_reason(settings: Settings) -> str | None:
         # other HTTP errors: the server is up; some servers just lack /models
     except (urllib.error.URLError, OSError) as exc:
         reason = f"cannot reach the LLM at {base} ({redact(str(getattr(exc, 'reason', exc)), settings)})"
-    _REACHABLE[base] = (time.monotonic(), reason)
+    _REACHABLE[cache_key] = (time.monotonic(), reason)
     return reason
 
 
@@ -66,46 +73,61 @@ def format_evidence(evidence: list[Evidence]) -> str:
     """Numbered evidence lines; the delimiter the prompt uses cannot be forged by a document."""
     lines = []
     for ev in evidence:
-        text = " ".join(ev.text.split()).replace("<", "‹").replace(">", "›")
-        lines.append(f"[{ev.id}] ({ev.outlet}, {ev.published or 'date unknown'}) {text}")
+        # Outlet names come from a user-edited metadata file: they are data too.
+        line = " ".join(f"({ev.outlet}, {ev.published or 'date unknown'}) {ev.text}".split())
+        lines.append(f"[{ev.id}] " + line.replace("<", "‹").replace(">", "›"))
     return "\n".join(lines)
+
+
+def _json_object(raw: str) -> dict[str, Any] | None:
+    match = re.search(r"\{.*\}", raw, re.S)
+    if not match:
+        return None
+    try:
+        loaded = json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _is_false(value: Any) -> bool:
+    return value is False or (isinstance(value, str) and value.strip().lower() in ("false", "no"))
 
 
 def parse_reply(raw: str, shown: dict[int, Evidence]) -> tuple[str, list[Citation], bool, list[str]]:
     """Answer text, valid citations, answered flag and notices from the model's reply."""
     notices: list[str] = []
-    data: dict[str, Any] | None = None
-    match = re.search(r"\{.*\}", raw, re.S)
-    if match:
-        try:
-            loaded = json.loads(match.group(0))
-            data = loaded if isinstance(loaded, dict) else None
-        except json.JSONDecodeError:
-            data = None
+    data = _json_object(raw)
     if data is not None and isinstance(data.get("answer"), str):
         text = data["answer"].strip()
         raw_ids = data.get("citations", data.get("evidence_ids", []))
-        ids = [int(i) for i in raw_ids if isinstance(i, (int, str)) and str(i).strip().isdigit()] if isinstance(raw_ids, list) else []
-        ids += [int(m) for m in _ID_MARKER.findall(text)]
-        answerable = data.get("answerable", True) is not False
+        ids = [int(i) for i in raw_ids if str(i).strip().isdigit()] if isinstance(raw_ids, list) else []
+        ids += _marker_ids(text)
+        answerable = not _is_false(data.get("answerable", True))
     else:
         notices.append("the model did not return the requested JSON; citations were read from [n] markers")
-        text = raw.strip()
-        ids = [int(m) for m in _ID_MARKER.findall(text)]
+        # A reply cut off by the token limit still holds a readable "answer" field.
+        partial = _AnswerFieldStream()
+        text = (partial.feed(raw) or raw).strip()
+        ids = _marker_ids(text)
         answerable = True
+    if not answerable or text.rstrip(".") == CANNOT_ANSWER.rstrip("."):
+        return _ID_MARKER.sub("", text).strip() or CANNOT_ANSWER, [], False, notices
     valid = list(dict.fromkeys(i for i in ids if i in shown))
     dropped = sorted(set(ids) - set(shown))
     if dropped:
         notices.append(f"dropped citations to evidence the model was not shown: {dropped}")
-    # Markers point at evidence ids; renumber them to positions in the citation list.
-    position = {eid: n for n, eid in enumerate(valid, 1)}
-    text = _ID_MARKER.sub(lambda m: f"[{position[int(m.group(1))]}]" if int(m.group(1)) in position else "", text)
-    text = re.sub(r"\s+([.,;:])", r"\1", text).strip()
-    if not answerable:
-        return text or "The articles do not contain the answer to this question.", [], False, notices
     if not valid:
         notices.append("the model's answer cited no evidence, so it is not presented as grounded")
         return ("No grounded answer: the model's reply cited none of the evidence it was shown.", [], False, notices)
+    # Markers point at evidence ids; renumber them to positions in the citation list.
+    position = {eid: n for n, eid in enumerate(valid, 1)}
+
+    def renumber(match: re.Match[str]) -> str:
+        kept = [position[int(i)] for i in match.group(1).split(",") if int(i) in position]
+        return f"[{', '.join(map(str, kept))}]" if kept else ""
+
+    text = re.sub(r"\s+([.,;:])", r"\1", _ID_MARKER.sub(renumber, text)).strip()
     return text, [shown[i].citation() for i in valid], True, notices
 
 
@@ -170,7 +192,6 @@ class LLMClient:
             timeout=self.settings.llm_timeout_s,
             max_tokens=self.settings.llm_max_tokens,
             max_retries=0,
-            extra_body={"response_format": {"type": "json_object"}},
         )
 
     def _error(self, exc: Exception) -> LLMError:
@@ -204,8 +225,6 @@ class LLMClient:
         """Stream the answer text; return (text, citations, answered, notices)."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        from rag.answering import CANNOT_ANSWER
-
         evidence = evidence[: self.settings.llm_evidence]
         if not evidence:
             return CANNOT_ANSWER, [], False, []
@@ -217,7 +236,7 @@ class LLMClient:
         raw = []
         deadline = time.monotonic() + self.settings.llm_timeout_s
         try:
-            for chunk in self.chat.stream(messages):
+            for chunk in self.chat.stream(messages, extra_body={"response_format": JSON_MODE}):
                 if time.monotonic() > deadline:
                     # per-read timeouts never fire on a server that keeps sending tokens slowly
                     raise openai_timeout()

@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 SentenceKind = Literal["body", "heading", "title"]
 
+# The one "cannot answer" sentence, shared by the prompt, the code, the tests and the eval.
+CANNOT_ANSWER = "The articles do not contain the answer to this question."
+
 
 @dataclass(frozen=True)
 class Span:

@@ -38,7 +38,10 @@ class HashEmbedder:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("RAG_HOME", "RAG_CHROMA_URL", "RAG_LLM_MODE", "RAG_LLM_BASE_URL", "RAG_EMBEDDING", "OPENAI_API_KEY"):
+    for var in (
+        "RAG_HOME", "RAG_CORPUS", "RAG_CHROMA_URL", "RAG_COLLECTION", "RAG_EMBEDDING", "RAG_CHUNK_TOKENS",
+        "RAG_LLM_MODE", "RAG_LLM_BASE_URL", "RAG_LLM_MODEL", "RAG_LLM_API_KEY", "RAG_LLM_TIMEOUT_S", "OPENAI_API_KEY",
+    ):
         monkeypatch.delenv(var, raising=False)
     forget_retrievers()
 
