@@ -83,7 +83,7 @@ def run_ours(
 
     from rag.answering import answer
     from rag.errors import RagError
-    from rag.retrieve import retrieve
+    from rag.retrieval import retrieve
 
     quotes = QuoteChecker(settings.corpus)
     answer("What do the articles say about the talks?", mode=mode, settings=settings)  # warm-up: loads models

@@ -11,13 +11,13 @@ Public API::
 from rag.answering import CANNOT_ANSWER, answer, answer_stream
 from rag.config import Settings, load_settings
 from rag.errors import ConfigError, IndexMismatchError, InputError, LLMError, RagError
-from rag.ingest import ingest as _ingest
-from rag.retrieve import Filters, forget_retrievers, retrieve
+from rag.ingestion import ingest as _ingest
+from rag.retrieval import Filters, forget_retrievers, retrieve
 from rag.types import Answer, Citation, Hit, IngestReport, SkippedFile
 
 
 def ingest(path=None, *, rebuild=False, settings=None, progress=None) -> IngestReport:  # noqa: ANN001
-    """Bring the index in line with the folder at ``path`` (default ``seeds``); see rag.ingest."""
+    """Bring the index in line with the folder at ``path`` (default ``seeds``); see rag.ingestion."""
     try:
         return _ingest(path, rebuild=rebuild, settings=settings, progress=progress)
     finally:

@@ -12,7 +12,7 @@ from rag.errors import InputError, LLMError
 from rag.evidence import Evidence, gather
 from rag.extractive import IdfTable, SentenceVectors, compose, score_evidence, select
 from rag.query import QuestionInfo, analyse
-from rag.retrieve import Filters, Retriever, get_retriever
+from rag.retrieval import Filters, Retriever, get_retriever
 from rag.types import CANNOT_ANSWER, Answer, Citation
 
 EVIDENCE_CHUNKS = 8
@@ -64,14 +64,14 @@ def search_query(question: str, info: QuestionInfo, turns: list[tuple[str, str]]
 
 def _ensure_index(settings: Settings, notices: list[str]) -> Retriever:
     from rag.errors import IndexMissingError
-    from rag.ingest import ingest
+    from rag.ingestion import ingest
 
     try:
         return get_retriever(settings)
     except IndexMissingError:
         report = ingest(settings=settings)
         notices.append(f"no index yet: ingested {len(report.added)} files from {settings.corpus} first")
-        from rag.retrieve import forget_retrievers
+        from rag.retrieval import forget_retrievers
 
         forget_retrievers()
         return get_retriever(settings)

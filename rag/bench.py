@@ -29,8 +29,8 @@ from rag.chunking import ChunkerConfig, chunk_document
 from rag.config import Settings
 from rag.documents import load_folder
 from rag.embeddings import TOKENIZER_DIR, OnnxMiniLM, model_path
-from rag.ingest import ingest, rebuild_lexical
-from rag.retrieve import Retriever
+from rag.ingestion import ingest, rebuild_lexical
+from rag.retrieval import Retriever
 from rag.store import Store, published_ord
 from rag.types import Document
 

@@ -59,7 +59,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from rag.chunking import normalise_space
-    from rag.retrieve import retrieve
+    from rag.retrieval import retrieve
 
     hits = retrieve(args.query, k=args.k, filters=_filters(args), settings=_settings(args))
     if args.json:

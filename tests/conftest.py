@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rag.config import Settings
-from rag.retrieve import forget_retrievers
+from rag.retrieval import forget_retrievers
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

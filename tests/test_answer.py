@@ -29,7 +29,7 @@ from rag.config import PROJECT_ROOT, Settings, load_settings
 from rag.errors import ConfigError, InputError, LLMError
 from rag.evidence import Evidence, gather
 from rag.llm import CONDENSE_MAX_TOKENS, LLMClient
-from rag.retrieve import get_retriever
+from rag.retrieval import get_retriever
 from rag.types import Answer
 
 pytestmark = pytest.mark.timeout(120)

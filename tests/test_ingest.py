@@ -9,8 +9,8 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import IndexMismatchError, IndexMissingError, InputError
-from rag.ingest import ingest
-from rag.retrieve import Retriever
+from rag.ingestion import ingest
+from rag.retrieval import Retriever
 from rag.store import Store
 
 from conftest import HashEmbedder
@@ -64,7 +64,7 @@ def test_bad_file_is_reported_and_index_stays(settings: Settings, corpus: Path, 
 
 
 def test_interrupted_ingest_is_repaired(settings: Settings, hash_embedder: HashEmbedder, monkeypatch) -> None:
-    ingest_module = importlib.import_module("rag.ingest")
+    ingest_module = importlib.import_module("rag.ingestion")
 
     real_upsert = Store.upsert
     calls = {"n": 0}

@@ -28,8 +28,8 @@ from rag.config import Settings
 from rag.documents import build_document, load_folder
 from rag.embeddings import make_embedder
 from rag.errors import IndexMismatchError, InputError
-from rag.ingest import ingest
-from rag.retrieve import Retriever
+from rag.ingestion import ingest
+from rag.retrieval import Retriever
 from rag.store import Store
 from rag.types import Document, Hit
 
@@ -358,7 +358,7 @@ def test_changed_chunk_size_is_refused_then_rebuilt(fresh: dict, chroma_url: str
     # Refusing changed nothing: the old index is intact and still usable with the old settings.
     col = server_collection(chroma_url, settings.collection)
     assert col.count() == fresh["report"].chunks_total
-    assert col.metadata["rag_chunker"] == "sentences/cl100k/160/overlap1"
+    assert col.metadata["rag_chunker"] == f"sentences/cl100k/{settings.chunk_tokens}/overlap1"
     with pytest.raises(IndexMismatchError):
         Retriever(smaller)
 
@@ -416,12 +416,14 @@ def test_run_killed_between_writing_new_and_deleting_old_chunks_is_cleaned(fresh
     """New version written, old version not yet deleted: the next run deletes the leftovers."""
     settings, corpus = fresh["settings"], fresh["corpus"]
     old_ids = set(ids_of(chroma_url, settings.collection, YERMAK))
-    (corpus / YERMAK).write_text(original(corpus, YERMAK) + "\n\n" + NEW_SENTENCE + "\n", encoding="utf-8")
+    # Prepending shifts every offset, so every chunk id changes and old and new versions differ.
+    (corpus / YERMAK).write_text(NEW_SENTENCE + "\n\n" + original(corpus, YERMAK), encoding="utf-8")
     doc = load_doc(corpus, YERMAK)
     chunks = chunk_document(doc, ChunkerConfig(settings.chunk_tokens, settings.chunk_overlap_sentences))
     embedder = make_embedder(settings)
     Store(settings, embedder.model_id).upsert(doc, chunks, embedder.embed([c.text for c in chunks]))
     new_ids = {c.chunk_id for c in chunks}
+    assert not old_ids & new_ids
     assert set(ids_of(chroma_url, settings.collection, YERMAK)) == old_ids | new_ids  # both versions present
 
     report = ingest(settings=settings)

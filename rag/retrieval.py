@@ -83,7 +83,7 @@ class Retriever:
             raise IndexMissingError(
                 f"no index yet in {self.settings.chroma_url or self.settings.chroma_path}: run `rag ingest` first"
             )
-        from rag.ingest import current_lexical
+        from rag.ingestion import current_lexical
 
         return current_lexical(self.store)
 
