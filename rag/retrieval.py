@@ -181,7 +181,8 @@ class Retriever:
         fused = _rrf([dense_rows, bm25_rows], self.settings.rrf_k)
         dense_rank = {row: r for r, row in enumerate(dense_rows)}
         bm25_rank = {row: r for r, row in enumerate(bm25_rows)}
-        best = sorted(fused.items(), key=lambda item: -item[1])[:k]
+        # Equal fused scores: the one with the better single-list rank first (deterministic).
+        best = sorted(fused.items(), key=lambda item: (-item[1], min(dense_rank.get(item[0], n), bm25_rank.get(item[0], n)), item[0]))[:k]
         hits = []
         for row, score in best:
             meta = lexical.metas[row]

