@@ -158,7 +158,6 @@ def build_parser() -> argparse.ArgumentParser:
         "eval", help="score answers against the eval set (see `rag eval -h`)", add_help=False,
         description="All arguments are passed to the eval script: python -m eval --help",
     )
-    p.add_argument("eval_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="measure embedding speed, ingest, query latency and memory")
@@ -170,13 +169,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
+def _command_index(argv: list[str]) -> int | None:
+    """Position of the subcommand (the first word that is not a global option or its value)."""
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--home":
+            i += 2
+        elif argv[i].startswith("-"):
+            i += 1
+        else:
+            return i
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if args.command == "eval":
-        args.eval_args = list(args.eval_args) + extra
-    elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after `eval` belongs to the eval script's own parser, untouched.
+    split = _command_index(argv)
+    if split is not None and argv[split] == "eval":
+        args = parser.parse_args(argv[: split + 1])
+        args.eval_args = argv[split + 1 :]
+    else:
+        args = parser.parse_args(argv)
     try:
         return args.func(args)
     except RagError as exc:
