@@ -24,7 +24,7 @@ from rag.query import QuestionInfo
 W_COVERAGE, W_COSINE, W_RANK, W_TYPE = 0.5, 0.6, 0.1, 0.25
 MIN_COVERAGE = 0.0
 MIN_COSINE = 0.25
-MIN_SCORE = 0.74
+MIN_SCORE = 0.5
 EXTRA_RATIO = 0.8
 MAX_WINDOWS = 2
 WINDOW_SIZE = 3
@@ -38,11 +38,13 @@ _TYPE_PATTERNS = {
     "year": re.compile(r"\b(19|20)\d\d\b"),
     "day": re.compile(rf"\b({_FULL_DATE}|{_WEEKDAY}|yesterday|today)\b", re.I),
     "month": re.compile(rf"\b{_MONTH}\b", re.I),
-    "name": re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+"),
+    "name": re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+|(?<=[a-z,] )[A-Z][a-z]{2,}\b"),
     "when": re.compile(rf"\b({_MONTH}|(mon|tues|wednes|thurs|fri|satur|sun)day|(19|20)\d\d|last (week|month|year)|"
                        r"yesterday|today|summer|spring|autumn|winter)\b", re.I),
-    "how_many": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
-                           r"million|once|twice|half|fifth|quarter|third)\b", re.I),
+    "how_many": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                           r"forty|fifty|dozens?|hundreds?|thousands?|millions?|billions?|once|twice|half|"
+                           r"(fir|seco|thi|four|fif|six|seven|eigh|nin|ten)(st|nd|rd|th)|quarter|several|few|many)\b",
+                           re.I),
     "who": re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+|\b(Kremlin|White House|Interfax|AFP|[Mm]inistry|[Mm]inister|"
                       r"spokesman|president|chancellor|adviser|fellow)\b"),
     "where": re.compile(r"\b(?:in|at|to|from) (?:the )?([A-Z][\wü’'-]+(?: [A-Z][\wü’'-]+)*)"),

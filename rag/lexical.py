@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,16 +45,22 @@ def _stemmer():  # noqa: ANN202 - PyStemmer has no type hints
     return Stemmer.Stemmer("english")
 
 
+def _fold(word: str) -> str:
+    """Lower-case without accents, so "Türkiye" and "Turkiye" match."""
+    decomposed = unicodedata.normalize("NFKD", word.lower().replace("’", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, stemmed word tokens (possessive 's dropped)."""
-    words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    """Lower-cased, accent-folded, stop-word-free, stemmed word tokens (possessive 's dropped)."""
+    words = [_fold(w) for w in _WORD.findall(text)]
     words = [w[:-2] if w.endswith("'s") else w for w in words]
     words = [_IRREGULAR.get(w, w) for w in words if w not in STOP_WORDS]
     return _stemmer().stemWords(words)
 
 
 # Bump when tokenize() changes, so saved BM25 indexes built with the old tokens are rebuilt.
-TOKENIZER_VERSION = "2"
+TOKENIZER_VERSION = "3"
 
 
 def fingerprint(ids: Sequence[str]) -> str:
