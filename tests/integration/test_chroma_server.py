@@ -21,7 +21,7 @@ from pathlib import Path
 import chromadb
 import pytest
 from chromadb.config import Settings as ChromaSettings
-from conftest import SEEDS, free_port
+from conftest import SEEDS, free_port, stop_process
 
 from rag.chunking import ChunkerConfig, chunk_document
 from rag.config import Settings
@@ -84,12 +84,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_for_heartbeat(proc, url, log)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=SHUTDOWN_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=SHUTDOWN_TIMEOUT_S)
+        stop_process(proc, SHUTDOWN_TIMEOUT_S)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEEDS, free_port
+from conftest import SEEDS, free_port, stop_process
 
 import rag.llm
 from rag import ingest
@@ -100,12 +100,7 @@ def llm_server(base: Path, api_key: str | None = None) -> Iterator[str]:
                         f"(last status {status}):\n{log.read_text(errors='replace')[-3000:]}")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=SHUTDOWN_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=SHUTDOWN_TIMEOUT_S)
+        stop_process(proc, SHUTDOWN_TIMEOUT_S)
 
 
 @pytest.fixture(scope="module")
