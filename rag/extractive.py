@@ -24,7 +24,7 @@ from rag.query import QuestionInfo
 W_COVERAGE, W_COSINE, W_RANK, W_TYPE = 0.5, 0.6, 0.1, 0.25
 MIN_COVERAGE = 0.0
 MIN_COSINE = 0.25
-MIN_SCORE = 0.5
+MIN_SCORE = 0.35
 EXTRA_RATIO = 0.8
 MAX_WINDOWS = 2
 WINDOW_SIZE = 3
@@ -187,6 +187,20 @@ def missing_names(info: QuestionInfo, idf: IdfTable, source: str) -> list[str]:
     return missing
 
 
+def unknown_names(info: QuestionInfo, idf: IdfTable) -> list[str]:
+    """Names of the question the corpus never mentions, not even in another spelling.
+
+    A spelling variant ("Zelenskyy") shares its first five letters with a word the corpus has.
+    """
+    missing = []
+    for name in info.names:
+        for stem in tokenize(name.replace("-", " ")):
+            if stem not in idf.df and not (len(stem) >= 5 and any(t.startswith(stem[:5]) for t in idf.df)):
+                missing.append(name)
+                break
+    return missing
+
+
 def select(scored: list[Scored], info: QuestionInfo, idf: IdfTable) -> list[Scored]:
     """The best window, plus a close runner-up from another source that adds key terms.
 
@@ -195,7 +209,11 @@ def select(scored: list[Scored], info: QuestionInfo, idf: IdfTable) -> list[Scor
     """
     if info.answer_type in STRICT_TYPES:
         scored = [s for s in scored if s.type_match]
-    if not scored or not answerable(scored[0]) or missing_names(info, idf, scored[0].source):
+    if unknown_names(info, idf):
+        return []
+    # Prefer windows from articles that name who/what is asked about; none at all: refuse.
+    scored = [s for s in scored if not missing_names(info, idf, s.source)]
+    if not scored or not answerable(scored[0]):
         return []
     chosen = [scored[0]]
     for cand in scored[1:]:
