@@ -222,9 +222,9 @@ def select(scored: list[Scored], info: QuestionInfo, idf: IdfTable) -> list[Scor
         if any(cand.overlaps(c) for c in chosen) or not answerable(cand) or missing_names(info, idf, cand.source):
             continue
         adds_terms = bool(cand.terms - set().union(*(c.terms for c in chosen)))
-        if adds_terms or info.answer_type == "list":
+        if adds_terms or info.answer_type == "list" or info.wants_several:
             chosen.append(cand)
-            if len(chosen) >= MAX_WINDOWS:
+            if len(chosen) >= (MAX_WINDOWS + 1 if info.wants_several else MAX_WINDOWS):
                 break
     return chosen
 
@@ -239,6 +239,6 @@ def compose(chosen: list[Scored], info: QuestionInfo) -> tuple[str, list[Evidenc
             cited.append(ev)
             sentences.append(f"{normalise_space(ev.text)} [{len(cited)}]")
         parts.append(" ".join(sentences))
-    if len(parts) > 1 and info.answer_type == "list":
+    if len(parts) > 1 and (info.answer_type == "list" or info.wants_several):
         return "\n".join(f"- {p}" for p in parts), cited
     return " ".join(parts), cited

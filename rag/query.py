@@ -45,6 +45,11 @@ _CALENDAR = set(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday".split()
 )
+_PLURAL_FOCUS = re.compile(
+    r"\b(which|what)\s+(?:\w+\s+){0,2}?(?!news\b|is\b|was\b|has\b|does\b|this\b)([a-z]{3,}(?<!s)s)\b"
+    r"|\b(list|name all|what are the)\b",
+    re.I,
+)
 _PRONOUNS = re.compile(r"\b(he|she|they|him|her|them|his|their|it|its|that|this|those|these|there)\b", re.I)
 
 
@@ -56,6 +61,11 @@ class QuestionInfo:
     answer_type: AnswerType
     terms: tuple[str, ...]
     names: tuple[str, ...]
+
+    @property
+    def wants_several(self) -> bool:
+        """"Which countries...", "what issues...": the question asks for more than one thing."""
+        return bool(_PLURAL_FOCUS.search(self.text))
 
     @property
     def is_follow_up_like(self) -> bool:
