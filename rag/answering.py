@@ -10,6 +10,7 @@ from typing import Any
 from rag.config import Settings, load_settings
 from rag.errors import InputError, LLMError
 from rag.evidence import Evidence, gather
+from rag.llm import UNGROUNDED
 from rag.extractive import IdfTable, SentenceVectors, compose, score_evidence, select
 from rag.query import QuestionInfo, analyse
 from rag.retrieval import Filters, Retriever, get_retriever
@@ -181,6 +182,10 @@ def answer_stream(
                     break
             notices += llm_notices
             used = "llm"
+            if mode == "auto" and UNGROUNDED in llm_notices:
+                # auto mode promises grounded answers: fall back to the evidence itself
+                notices.append("answered extractively: the LLM reply could not be grounded")
+                used = "extractive"
         except LLMError as exc:
             if mode == "llm":
                 raise

@@ -73,27 +73,36 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("no hits")
     return 0
 
+def _unmarked(text: str) -> str:
+    """Text without [n] citation markers (streamed markers are renumbered in the final answer)."""
+    import re
+
+    return " ".join(re.sub(r"\[[\d,\s]+\]", "", text).split())
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from rag.answering import answer_stream
     from rag.chunking import normalise_space
     from rag.types import Answer
 
     settings = _settings(args)
-    streamed = False
+    streamed = ""
     final: Answer | None = None
     for item in answer_stream(args.question, filters=_filters(args), mode=args.mode, settings=settings):
         if isinstance(item, Answer):
             final = item
         elif not args.json:
             print(item, end="", flush=True)
-            streamed = True
+            streamed += item
     assert final is not None
     if args.json:
         print(json.dumps(final.to_dict(), indent=2, ensure_ascii=False))
         return 0
     if streamed:
         print()
-    else:
+    if _unmarked(streamed) != _unmarked(final.text):
+        if streamed:
+            print("(the streamed reply was replaced by the grounded answer below)")
         print(final.text)
     print()
     for n, cite in enumerate(final.citations, 1):

@@ -38,7 +38,12 @@ _TYPE_PATTERNS = {
     "year": re.compile(r"\b(19|20)\d\d\b"),
     "day": re.compile(rf"\b({_FULL_DATE}|{_WEEKDAY}|yesterday|today)\b", re.I),
     "month": re.compile(rf"\b{_MONTH}\b", re.I),
-    "name": re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+|(?<=[a-z,] )[A-Z][a-z]{2,}\b"),
+    # Any capitalised word but sentence-opening function words: "Peskov said" names someone.
+    "name": re.compile(
+        r"\b(?!(?:The|This|That|These|Those|It|Its|He|She|They|We|In|On|At|But|And|However|Meanwhile|Despite|"
+        r"After|Before|Although|If|As|When|While|There|What|An|Even|Only|Just|Otherwise|First|Then)\b)"
+        r"[A-Z][a-z]{2,}(?: [A-Z][a-z]+)*"
+    ),
     "when": re.compile(rf"\b({_MONTH}|(mon|tues|wednes|thurs|fri|satur|sun)day|(19|20)\d\d|last (week|month|year)|"
                        r"yesterday|today|summer|spring|autumn|winter)\b", re.I),
     "how_many": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"

@@ -26,6 +26,7 @@ _REACHABLE: dict[str, tuple[float, str | None]] = {}
 _REACH_TTL_S = 30.0
 _ANSWER_FIELD = re.compile(r'"answer"\s*:\s*"')
 CONDENSE_MAX_TOKENS = 80
+UNGROUNDED = "the model's answer cited no evidence, so it is not presented as grounded"
 _ID_MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 JSON_MODE = {"type": "json_object"}
 
@@ -118,7 +119,7 @@ def parse_reply(raw: str, shown: dict[int, Evidence]) -> tuple[str, list[Citatio
     if dropped:
         notices.append(f"dropped citations to evidence the model was not shown: {dropped}")
     if not valid:
-        notices.append("the model's answer cited no evidence, so it is not presented as grounded")
+        notices.append(UNGROUNDED)
         return ("No grounded answer: the model's reply cited none of the evidence it was shown.", [], False, notices)
     # Markers point at evidence ids; renumber them to positions in the citation list.
     position = {eid: n for n, eid in enumerate(valid, 1)}

@@ -671,3 +671,12 @@ def test_api_key_is_redacted_from_llm_errors_and_notices(
     assert result.mode == "extractive"
     assert any(expected in n for n in result.notices), result.notices
     assert_no_secret(*result.notices, result.text)
+
+
+def test_auto_mode_falls_back_when_the_llm_reply_cannot_be_grounded(indexed: Settings) -> None:
+    question = "At which forum did Putin speak in Vladivostok?"
+    result = answer(question, mode="auto", settings=indexed, llm=fake("Sure! Putin spoke somewhere nice."))
+    assert result.mode == "extractive" and result.answered and result.citations
+    assert any("could not be grounded" in n for n in result.notices)
+    strict = answer(question, mode="llm", settings=indexed, llm=fake("Sure! Putin spoke somewhere nice."))
+    assert strict.mode == "llm" and not strict.answered and not strict.citations
