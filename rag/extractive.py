@@ -117,9 +117,13 @@ class IdfTable:
     def __init__(self, lexical: LexicalIndex) -> None:
         df: dict[str, int] = {}
         self.source_terms: dict[str, set[str]] = {}
+        self.known: set[str] = set()
         for text, meta in zip(lexical.texts, lexical.metas):
             terms = set(tokenize(text))
-            self.source_terms.setdefault(meta["source"], set()).update(terms)
+            # A question may name the outlet or headline ("What did RT report..."): known words too.
+            about = set(tokenize(f"{meta.get('outlet', '')} {meta.get('title', '')}"))
+            self.source_terms.setdefault(meta["source"], set()).update(terms | about)
+            self.known |= about
             for term in terms:
                 df[term] = df.get(term, 0) + 1
         self.n = max(len(lexical.texts), 1)
@@ -200,7 +204,8 @@ def unknown_names(info: QuestionInfo, idf: IdfTable) -> list[str]:
     missing = []
     for name in info.names:
         for stem in tokenize(name.replace("-", " ")):
-            if stem not in idf.df and not (len(stem) >= 5 and any(t.startswith(stem[:5]) for t in idf.df)):
+            known = stem in idf.df or stem in idf.known
+            if not known and not (len(stem) >= 5 and any(t.startswith(stem[:5]) for t in idf.df)):
                 missing.append(name)
                 break
     return missing
