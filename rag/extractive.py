@@ -129,6 +129,15 @@ class IdfTable:
         self.n = max(len(lexical.texts), 1)
         self.df = df
 
+    def spellings(self, stem: str) -> set[str]:
+        """The corpus's own forms of a stem: itself, or words sharing its first five letters
+        when the question spells a name differently ("zelenskyy" / "zelenski")."""
+        if stem in self.df:
+            return {stem}
+        if len(stem) >= 5:
+            return {t for t in self.df if t.startswith(stem[:5])}
+        return set()
+
     def rare(self, term: str) -> bool:
         return self.df.get(term, 0) <= RARE_NAME_SHARE * self.n
 
@@ -190,25 +199,19 @@ def missing_names(info: QuestionInfo, idf: IdfTable, source: str) -> list[str]:
     terms = idf.source_terms.get(source, set())
     missing = []
     for name in info.names:
-        stems = tokenize(name.replace("-", " "))
-        if stems and all(idf.rare(t) for t in stems) and not set(stems) <= terms:
+        variants = [idf.spellings(t) for t in tokenize(name.replace("-", " "))]
+        rare = variants and all(v and all(idf.rare(t) for t in v) for v in variants)
+        if rare and not all(v & terms for v in variants):
             missing.append(name)
     return missing
 
 
 def unknown_names(info: QuestionInfo, idf: IdfTable) -> list[str]:
-    """Names of the question the corpus never mentions, not even in another spelling.
-
-    A spelling variant ("Zelenskyy") shares its first five letters with a word the corpus has.
-    """
-    missing = []
-    for name in info.names:
-        for stem in tokenize(name.replace("-", " ")):
-            known = stem in idf.df or stem in idf.known
-            if not known and not (len(stem) >= 5 and any(t.startswith(stem[:5]) for t in idf.df)):
-                missing.append(name)
-                break
-    return missing
+    """Names of the question the corpus never mentions, not even in another spelling."""
+    return [
+        name for name in info.names
+        if any(not idf.spellings(t) and t not in idf.known for t in tokenize(name.replace("-", " ")))
+    ]
 
 
 def select(scored: list[Scored], info: QuestionInfo, idf: IdfTable) -> list[Scored]:

@@ -680,3 +680,20 @@ def test_auto_mode_falls_back_when_the_llm_reply_cannot_be_grounded(indexed: Set
     assert any("could not be grounded" in n for n in result.notices)
     strict = answer(question, mode="llm", settings=indexed, llm=fake("Sure! Putin spoke somewhere nice."))
     assert strict.mode == "llm" and not strict.answered and not strict.citations
+
+
+@pytest.mark.parametrize(
+    ("question", "source"),
+    [
+        ("What did the Kyiv Post report about Putin's safety guarantee for Zelensky?", "000_3a68910d6e622929.txt"),
+        ("According to RT, why will Putin not attend the Istanbul talks?", "004_af183c27f94023d1.txt"),
+    ],
+)
+def test_naming_the_outlet_does_not_cause_a_refusal(indexed: Settings, question: str, source: str) -> None:
+    result = answer(question, mode="extractive", settings=indexed)
+    assert result.answered and source in {c.source for c in result.citations}
+
+
+def test_a_spelling_variant_is_not_an_unknown_name(indexed: Settings) -> None:
+    result = answer("Where did Putin invite Zelenskyy for talks?", mode="extractive", settings=indexed)
+    assert result.answered
