@@ -76,6 +76,8 @@ class Retriever:
         self.embedder = embedder or make_embedder(settings)
         self.store = store or Store(settings, self.embedder.model_id)
         self._lock = threading.Lock()
+        self._arrays: dict[str, np.ndarray] | None = None
+        self._known: dict[str, list[str]] | None = None
         self.lexical = self._load_lexical()
 
     def _load_lexical(self) -> LexicalIndex:
@@ -91,9 +93,7 @@ class Retriever:
         """Reload the BM25 side (after an ingest in this or another process)."""
         with self._lock:
             self.lexical = self._load_lexical()
-            self._arrays = None
-
-    _arrays: dict[str, np.ndarray] | None = None
+            self._arrays, self._known = None, None
 
     def _meta_arrays(self) -> dict[str, np.ndarray]:
         if self._arrays is None:
@@ -107,15 +107,13 @@ class Retriever:
 
     def known(self) -> dict[str, list[str]]:
         """Sources and outlets in the index (for help texts and filter checks)."""
-        if self._known is None or self._known[0] is not self.lexical:
+        if self._known is None:
             metas = self.lexical.metas
-            self._known = (self.lexical, {
+            self._known = {
                 "source": sorted({m["source"] for m in metas}),
                 "outlet": sorted({m["outlet"] for m in metas}),
-            })
-        return self._known[1]
-
-    _known: tuple[LexicalIndex, dict[str, list[str]]] | None = None
+            }
+        return self._known
 
     def _check(self, filters: Filters) -> Filters:
         if filters.empty:
