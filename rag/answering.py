@@ -91,6 +91,26 @@ def extractive_answer(
     return text, [ev.citation() for ev in cited], True
 
 
+def stale_sources(citations: list[Citation], settings: Settings) -> list[str]:
+    """Notices for cited files in the corpus folder that changed since they were indexed.
+
+    Quotes come from the index; if the file on disk no longer has them at those offsets, the
+    user must re-ingest before the citations can be checked against the file.
+    """
+    from rag.documents import original_text
+
+    notices = []
+    for source in sorted({c.source for c in citations}):
+        path = settings.corpus / source
+        try:
+            text = original_text(path)
+        except OSError:
+            continue  # indexed from another folder, or gone: nothing to compare with
+        if any(text[c.start : c.end] != c.quote for c in citations if c.source == source):
+            notices.append(f"{source} changed since it was indexed: run `rag ingest` to refresh the quotes")
+    return notices
+
+
 def _mode(requested: str | None, settings: Settings) -> str:
     mode = requested or settings.llm_mode
     if mode not in ("auto", "llm", "extractive"):
@@ -193,5 +213,6 @@ def answer_stream(
     if used == "extractive":
         text, citations, answered = extractive_answer(standalone, info, evidence, retriever, query_vector)
     timings["answer_s"] = time.perf_counter() - t2
+    notices += stale_sources(citations, settings)
     timings["total_s"] = time.perf_counter() - t0
     yield Answer(question, text, citations, answered, used, notices, timings, hits)  # type: ignore[arg-type]

@@ -697,3 +697,13 @@ def test_naming_the_outlet_does_not_cause_a_refusal(indexed: Settings, question:
 def test_a_spelling_variant_is_not_an_unknown_name(indexed: Settings) -> None:
     result = answer("Where did Putin invite Zelenskyy for talks?", mode="extractive", settings=indexed)
     assert result.answered
+
+
+def test_a_file_changed_after_indexing_is_flagged(settings: Settings) -> None:
+    question = "At which forum did Putin speak in Vladivostok?"
+    first = answer(question, mode="extractive", settings=settings)
+    assert first.answered and not any("changed since" in n for n in first.notices)
+    cited = settings.corpus / first.citations[0].source
+    cited.write_text("New first line.\n" + cited.read_text(encoding="utf-8"), encoding="utf-8")
+    again = answer(question, mode="extractive", settings=settings)
+    assert any(first.citations[0].source in n and "rag ingest" in n for n in again.notices)
