@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import weakref
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rag.config import Settings, load_settings
+from rag.embeddings import Embedder
+from rag.lexical import LexicalIndex
 from rag.errors import InputError, LLMError
 from rag.evidence import Evidence, gather
 from rag.llm import UNGROUNDED
@@ -20,14 +23,20 @@ EVIDENCE_CHUNKS = 8
 History = Sequence[Any]
 
 
-@functools.cache
-def _idf_for(fingerprint: str, retriever: Retriever) -> IdfTable:
-    return IdfTable(retriever.lexical)
+# IDF belongs to one BM25 index (dropped with it); sentence vectors depend on the model only, so
+# they survive re-ingests and new retrievers.
+_idf_tables: weakref.WeakKeyDictionary[LexicalIndex, IdfTable] = weakref.WeakKeyDictionary()
+
+
+def _idf_for(lexical: LexicalIndex) -> IdfTable:
+    if lexical not in _idf_tables:
+        _idf_tables[lexical] = IdfTable(lexical)
+    return _idf_tables[lexical]
 
 
 @functools.cache
-def _vectors_for(retriever: Retriever) -> SentenceVectors:
-    return SentenceVectors(retriever.embedder)
+def _vectors_for(embedder: Embedder) -> SentenceVectors:
+    return SentenceVectors(embedder)
 
 
 def _clean_question(question: Any, settings: Settings, notices: list[str]) -> str:
@@ -82,8 +91,8 @@ def extractive_answer(
     question: str, info: QuestionInfo, evidence: list[Evidence], retriever: Retriever, query_vector: Any
 ) -> tuple[str, list[Citation], bool]:
     """Answer text, citations and answered flag from the evidence alone."""
-    idf = _idf_for(retriever.lexical.fingerprint, retriever)
-    scored = score_evidence(info, query_vector, evidence, idf, _vectors_for(retriever))
+    idf = _idf_for(retriever.lexical)
+    scored = score_evidence(info, query_vector, evidence, idf, _vectors_for(retriever.embedder))
     chosen = select(scored, info, idf)
     if not chosen:
         return CANNOT_ANSWER, [], False

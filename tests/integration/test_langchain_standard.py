@@ -28,7 +28,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 PARAMS: dict[str, Any] = {"batch_size": 8, "threads": 1}
 
 
-class TestMiniLMEmbeddingsUnit(EmbeddingsUnitTests):
+class _OurEmbeddings:
+    """What both standard suites need to build our class."""
+
     @property
     def embeddings_class(self) -> type[MiniLMEmbeddings]:
         return MiniLMEmbeddings
@@ -36,18 +38,16 @@ class TestMiniLMEmbeddingsUnit(EmbeddingsUnitTests):
     @property
     def embedding_model_params(self) -> dict[str, Any]:
         return dict(PARAMS)
+
+
+class TestMiniLMEmbeddingsUnit(_OurEmbeddings, EmbeddingsUnitTests):
+    pass
 
 
 @pytest.mark.asyncio
 @pytest.mark.filterwarnings("ignore:.*is marked with '@pytest.mark.asyncio' but it is not an async function")
-class TestMiniLMEmbeddingsIntegration(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> type[MiniLMEmbeddings]:
-        return MiniLMEmbeddings
-
-    @property
-    def embedding_model_params(self) -> dict[str, Any]:
-        return dict(PARAMS)
+class TestMiniLMEmbeddingsIntegration(_OurEmbeddings, EmbeddingsIntegrationTests):
+    pass
 
 
 def test_standard_params_reach_the_model() -> None:
