@@ -19,7 +19,7 @@ from rag.chunking import normalise_space
 from rag.embeddings import Embedder
 from rag.evidence import Evidence
 from rag.lexical import LexicalIndex, tokenize
-from rag.query import QuestionInfo
+from rag.query import QuestionInfo, strip_possessive
 
 # Score weights and thresholds (grid search on the dev set; thresholds kept clear of the point
 # where dev answers start being refused, so unseen wording is not refused first).
@@ -111,6 +111,23 @@ def windows(evidence: list[Evidence], size: int = WINDOW_SIZE) -> list[tuple[Evi
     return result
 
 
+# Country names and the adjectives a question may use instead ("Turkish" for an article that says
+# "Türkiye"): either form counts as the corpus naming the country.
+_SAME_PLACE = [
+    "turkey türkiye turkish", "switzerland swiss", "china chinese", "america american u", "france french",
+    "germany german", "britain british uk", "netherlands dutch", "europe european", "belarus belarusian",
+    "poland polish", "hungary hungarian", "japan japanese", "israel israeli", "iran iranian", "india indian",
+    "korea korean", "italy italian", "spain spanish", "finland finnish", "austria austrian", "qatar qatari",
+    "canada canadian", "brazil brazilian", "kyiv kiev", "kharkiv kharkov", "odesa odessa",
+]
+_EQUIVALENT: dict[str, set[str]] = {}
+for _group in _SAME_PLACE:
+    _stems = set(tokenize(_group))
+    for _stem in _stems:
+        _EQUIVALENT.setdefault(_stem, set()).update(_stems)
+_MONTHS = "january february march april may june july august september october november december".split()
+
+
 class IdfTable:
     """Inverse document frequency of stems over the indexed chunks."""
 
@@ -120,8 +137,9 @@ class IdfTable:
         self.known: set[str] = set()
         for text, meta in zip(lexical.texts, lexical.metas):
             terms = set(tokenize(text))
-            # A question may name the outlet or headline ("What did RT report..."): known words too.
-            about = set(tokenize(f"{meta.get('outlet', '')} {meta.get('title', '')}"))
+            # A question may name the outlet, headline or publication month ("What did RT report in
+            # May 2025..."), which live in metadata, not in the body text: known words too.
+            about = set(tokenize(f"{meta.get('outlet', '')} {meta.get('title', '')} {_month_year(meta.get('published'))}"))
             self.source_terms.setdefault(meta["source"], set()).update(terms | about)
             self.known |= about
             for term in terms:
@@ -138,11 +156,28 @@ class IdfTable:
             return {t for t in self.df if t.startswith(stem[:5])}
         return set()
 
+    def forms(self, stem: str) -> set[str]:
+        """Spellings of a stem and of its equivalents ("turkish" -> "turkey", "türkiye")."""
+        found: set[str] = set()
+        for alt in _EQUIVALENT.get(stem, {stem}) | {stem}:
+            found |= self.spellings(alt)
+        return found
+
+    def is_known(self, stem: str) -> bool:
+        """Whether the corpus (text or metadata) mentions this stem in some form."""
+        return bool(self.forms(stem)) or any(alt in self.known for alt in _EQUIVALENT.get(stem, {stem}) | {stem})
+
     def rare(self, term: str) -> bool:
         return self.df.get(term, 0) <= RARE_NAME_SHARE * self.n
 
     def idf(self, term: str) -> float:
         return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
+
+
+def _month_year(published: object) -> str:
+    """ "2025-09-05" -> "september 2025" (empty for no date)."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-\d{2}", str(published or ""))
+    return f"{_MONTHS[int(match.group(2)) - 1]} {match.group(1)}" if match and 1 <= int(match.group(2)) <= 12 else ""
 
 
 class SentenceVectors:
@@ -198,7 +233,7 @@ def missing_names(info: QuestionInfo, idf: IdfTable, source: str) -> list[str]:
     terms = idf.source_terms.get(source, set())
     missing = []
     for name in info.names:
-        variants = [idf.spellings(t) for t in tokenize(name.replace("-", " "))]
+        variants = [idf.forms(t) for t in tokenize(name.replace("-", " "))]
         rare = variants and all(v and all(idf.rare(t) for t in v) for v in variants)
         if rare and not all(v & terms for v in variants):
             missing.append(name)
@@ -206,11 +241,37 @@ def missing_names(info: QuestionInfo, idf: IdfTable, source: str) -> list[str]:
 
 
 def unknown_names(info: QuestionInfo, idf: IdfTable) -> list[str]:
-    """Names of the question the corpus never mentions, not even in another spelling."""
-    return [
-        name for name in info.names
-        if any(not idf.spellings(t) and t not in idf.known for t in tokenize(name.replace("-", " ")))
-    ]
+    """Names of the question the corpus never mentions in any spelling or form.
+
+    A run of capitalised words counts as one name, unknown only when none of its words is known:
+    "Donald J. Trumpp" is still Trump, while "Xi Jinping" is nobody the corpus knows.
+    """
+    unknown = []
+    for run in name_runs(info):
+        # Acronyms ("ICC", "UN") are often spelled out in articles: they prove nothing either way.
+        stems = [t for word in run if not _ACRONYM.fullmatch(word) for t in tokenize(word.replace("-", " "))]
+        if stems and not any(idf.is_known(t) for t in stems):
+            unknown.append(" ".join(run))
+    return unknown
+
+
+_ACRONYM = re.compile(r"[A-Z]{2,5}")
+
+
+def name_runs(info: QuestionInfo) -> list[list[str]]:
+    """The question's names grouped into runs of adjacent words ("Xi", "Jinping" -> "Xi Jinping")."""
+    runs: list[list[str]] = []
+    words = re.findall(r"[\w’'.-]+", info.text)
+    previous_was_name = False
+    for word in words:
+        clean = strip_possessive(word.strip("."))
+        is_name = clean in info.names
+        if is_name and previous_was_name and runs:
+            runs[-1].append(clean)
+        elif is_name:
+            runs.append([clean])
+        previous_was_name = is_name
+    return runs
 
 
 def select(scored: list[Scored], info: QuestionInfo, idf: IdfTable) -> list[Scored]:

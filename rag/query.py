@@ -9,7 +9,7 @@ from typing import Literal
 from rag.lexical import tokenize
 
 AnswerType = Literal[
-    "date", "year", "day", "month", "when", "how_many", "name", "who", "where", "why", "list", "yes_no", "what"
+    "date", "year", "day", "month", "when", "how_many", "name", "who", "where", "why", "how", "list", "yes_no", "what"
 ]
 
 _PERSON_NOUNS = (
@@ -29,6 +29,9 @@ _TYPE_RULES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("who", re.compile(rf"\b(who|whom|whose|(which|what) (\w+ ){{0,2}}({_PERSON_NOUNS}))\b", re.I)),
     ("where", re.compile(rf"\b(where|(which|what) (\w+ ){{0,2}}({_PLACE_NOUNS}))\b", re.I)),
     ("why", re.compile(r"\b(why|for what reason|what reason)\b", re.I)),
+    # "How did X react/describe...": a manner or a view, not a quantity.
+    ("how", re.compile(r"\bhow\b(?! (many|much|long|often|old)\b)", re.I)),
+    ("what", re.compile(r"\b(what|which)\b", re.I)),
     ("list", re.compile(r"\b(list|name (the|all))\b", re.I)),
     ("yes_no", re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)),
 ]
@@ -73,11 +76,22 @@ class QuestionInfo:
         return len(self.terms) < 3 or bool(_PRONOUNS.search(self.text))
 
 
+_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
+
+
+def strip_possessive(word: str) -> str:
+    """ "Putin's" -> "Putin", "Peskov’s" -> "Peskov", "allies'" -> "allies"; "Swiss" stays "Swiss"."""
+    return _POSSESSIVE.sub("", word)
+
+
 def answer_type(question: str) -> AnswerType:
-    for kind, pattern in _TYPE_RULES:
-        if pattern.search(question):
-            return kind
-    return "what"
+    """The kind of answer the question's own wh-phrase asks for.
+
+    The earliest wh-phrase decides: in "At which event was Putin speaking when he..." the
+    question asks for an event, and "when" only opens a clause. Ties go to the more specific rule.
+    """
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(_TYPE_RULES) if (m := pattern.search(question))]
+    return min(found)[2] if found else "what"
 
 
 def analyse(question: str) -> QuestionInfo:
@@ -85,7 +99,7 @@ def analyse(question: str) -> QuestionInfo:
     terms = tuple(dict.fromkeys(t for t in tokenize(question) if t not in _QUESTION_TERMS))
     names = tuple(
         dict.fromkeys(
-            m.group(0).rstrip("’'s").rstrip("’'")
+            strip_possessive(m.group(0))
             for m in re.finditer(r"\b[A-Z][\w’'-]+", question)
             if m.start() > 0 and question[: m.start()].rstrip()[-1:] not in ".?!" and m.group(0).lower() not in _CALENDAR
         )

@@ -699,6 +699,32 @@ def test_a_spelling_variant_is_not_an_unknown_name(indexed: Settings) -> None:
     assert result.answered
 
 
+@pytest.mark.parametrize(
+    ("question", "source"),
+    [
+        # "Swiss" for an article that says "Switzerland"; "American" for one that says "U.S."
+        ("Which Swiss official offered Putin immunity from arrest?", "003_74ddc438a967e230.txt"),
+        ("Which American president met Putin in Alaska?", "003_74ddc438a967e230.txt"),
+        # an acronym the article spells out
+        ("Why would the ICC complicate the choice of a summit venue?", "003_74ddc438a967e230.txt"),
+        # the publication month lives in metadata, not in the body text
+        ("What did Putin say about meeting Zelensky in September 2025?", "002_a1fdc86be33cb0dc.txt"),
+    ],
+)
+def test_other_forms_of_known_names_are_not_unknown(indexed: Settings, question: str, source: str) -> None:
+    result = answer(question, mode="extractive", settings=indexed)
+    assert result.answered and source in {c.source for c in result.citations}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What did Olaf Scholz say about the Istanbul talks?", "Which team won the Stanley Cup in 2024?"],
+)
+def test_a_person_or_thing_the_corpus_never_names_is_refused(indexed: Settings, question: str) -> None:
+    result = answer(question, mode="extractive", settings=indexed)
+    assert not result.answered and not result.citations
+
+
 def test_a_file_changed_after_indexing_is_flagged(settings: Settings) -> None:
     question = "At which forum did Putin speak in Vladivostok?"
     first = answer(question, mode="extractive", settings=settings)
