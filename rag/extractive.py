@@ -63,12 +63,18 @@ RARE_NAME_SHARE = 0.15  # a question name in at most this share of chunks must b
 
 def novel_match(answer_type: str, sentence: str, question: str) -> bool:
     """Whether the sentence holds a thing of the asked type (date, number, name, place) that the
-    question does not already contain: repeating the question's own date is no answer to "when"."""
+    question does not already contain: repeating the question's own date is no answer to "when",
+    and "in Ukraine" is no answer to "where ... in Ukraine"."""
     pattern = _TYPE_PATTERNS.get(answer_type)
     if pattern is None:
         return True
-    asked = question.lower()
-    return any(m.group(0).lower().split(" ", 1)[-1] not in asked for m in pattern.finditer(sentence))
+    asked = set(tokenize(question))
+    for match in pattern.finditer(sentence):
+        # "where" captures the place after its preposition; other kinds match the thing itself.
+        found = match.group(1) if answer_type == "where" else match.group(0)
+        if set(tokenize(found)) - asked:
+            return True
+    return False
 
 
 @dataclass(frozen=True)

@@ -50,3 +50,19 @@ def test_a_name_opening_the_question_is_not_taken_for_a_name() -> None:
 ])
 def test_possessives_are_stripped_but_a_final_s_is_kept(question: str, names: tuple[str, ...]) -> None:
     assert analyse(question).names == names
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "question", "novel"),
+    [
+        ("where", "Talks resumed in Istanbul on Friday.", "In which city did Russia-Ukraine talks resume?", True),
+        ("where", "He spoke about peace in the Ukraine conflict.", "Where did Russia-Ukraine talks resume?", False),
+        ("date", "They met on 5 September.", "What date in September did they meet?", True),
+        ("year", "The treaty of 2022 failed.", "What year after 2022 was the treaty signed?", False),
+        ("how_many", "Putin repeated it a fourth time.", "How many times did Putin repeat it?", True),
+    ],
+)
+def test_a_typed_answer_must_add_something_the_question_lacks(kind: str, sentence: str, question: str, novel: bool) -> None:
+    from rag.extractive import novel_match
+
+    assert novel_match(kind, sentence, question) is novel
