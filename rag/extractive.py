@@ -50,7 +50,7 @@ _TYPE_PATTERNS = {
                            r"forty|fifty|dozens?|hundreds?|thousands?|millions?|billions?|once|twice|half|"
                            r"(fir|seco|thi|four|fif|six|seven|eigh|nin|ten)(st|nd|rd|th)|quarter|several|few|many)\b",
                            re.I),
-    "who": re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+|\b(Kremlin|White House|Interfax|AFP|[Mm]inistry|[Mm]inister|"
+    "who": re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+|\b(Kremlin|White House|Interfax|AFP|Reuters|TASS|RIA|Bloomberg|Associated Press|AP|Ukrinform|[Mm]inistry|[Mm]inister|"
                       r"spokesman|president|chancellor|adviser|fellow)\b"),
     "where": re.compile(r"\b(?:in|at|to|from) (?:the )?([A-Z][\wü’'-]+(?: [A-Z][\wü’'-]+)*)"),
 }
