@@ -8,6 +8,7 @@ development eval set (eval/cases.jsonl), never on single questions.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections import OrderedDict
@@ -19,7 +20,7 @@ from rag.chunking import normalise_space
 from rag.embeddings import Embedder
 from rag.evidence import Evidence
 from rag.lexical import LexicalIndex, tokenize
-from rag.query import QuestionInfo, strip_possessive
+from rag.query import QuestionInfo
 
 # Score weights and thresholds (grid search on the dev set; thresholds kept clear of the point
 # where dev answers start being refused, so unseen wording is not refused first).
@@ -131,7 +132,11 @@ for _group in _SAME_PLACE:
     _stems = set(tokenize(_group))
     for _stem in _stems:
         _EQUIVALENT.setdefault(_stem, set()).update(_stems)
-_MONTHS = "january february march april may june july august september october november december".split()
+_ACRONYM = re.compile(r"[A-Z]{2,5}")
+
+
+def _equivalents(stem: str) -> set[str]:
+    return _EQUIVALENT.get(stem, set()) | {stem}
 
 
 class IdfTable:
@@ -165,13 +170,13 @@ class IdfTable:
     def forms(self, stem: str) -> set[str]:
         """Spellings of a stem and of its equivalents ("turkish" -> "turkey", "türkiye")."""
         found: set[str] = set()
-        for alt in _EQUIVALENT.get(stem, {stem}) | {stem}:
+        for alt in _equivalents(stem):
             found |= self.spellings(alt)
         return found
 
     def is_known(self, stem: str) -> bool:
         """Whether the corpus (text or metadata) mentions this stem in some form."""
-        return bool(self.forms(stem)) or any(alt in self.known for alt in _EQUIVALENT.get(stem, {stem}) | {stem})
+        return bool(self.forms(stem) or _equivalents(stem) & self.known)
 
     def rare(self, term: str) -> bool:
         return self.df.get(term, 0) <= RARE_NAME_SHARE * self.n
@@ -181,9 +186,11 @@ class IdfTable:
 
 
 def _month_year(published: object) -> str:
-    """ "2025-09-05" -> "september 2025" (empty for no date)."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})-\d{2}", str(published or ""))
-    return f"{_MONTHS[int(match.group(2)) - 1]} {match.group(1)}" if match and 1 <= int(match.group(2)) <= 12 else ""
+    """ "2025-09-05" -> "September 2025" (empty for no or a malformed date)."""
+    try:
+        return datetime.date.fromisoformat(str(published)).strftime("%B %Y")
+    except ValueError:
+        return ""
 
 
 class SentenceVectors:
@@ -253,31 +260,12 @@ def unknown_names(info: QuestionInfo, idf: IdfTable) -> list[str]:
     "Donald J. Trumpp" is still Trump, while "Xi Jinping" is nobody the corpus knows.
     """
     unknown = []
-    for run in name_runs(info):
+    for run in info.name_runs:
         # Acronyms ("ICC", "UN") are often spelled out in articles: they prove nothing either way.
         stems = [t for word in run if not _ACRONYM.fullmatch(word) for t in tokenize(word.replace("-", " "))]
         if stems and not any(idf.is_known(t) for t in stems):
             unknown.append(" ".join(run))
     return unknown
-
-
-_ACRONYM = re.compile(r"[A-Z]{2,5}")
-
-
-def name_runs(info: QuestionInfo) -> list[list[str]]:
-    """The question's names grouped into runs of adjacent words ("Xi", "Jinping" -> "Xi Jinping")."""
-    runs: list[list[str]] = []
-    words = re.findall(r"[\w’'.-]+", info.text)
-    previous_was_name = False
-    for word in words:
-        clean = strip_possessive(word.strip("."))
-        is_name = clean in info.names
-        if is_name and previous_was_name and runs:
-            runs[-1].append(clean)
-        elif is_name:
-            runs.append([clean])
-        previous_was_name = is_name
-    return runs
 
 
 def select(scored: list[Scored], info: QuestionInfo, idf: IdfTable) -> list[Scored]:

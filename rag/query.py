@@ -63,7 +63,12 @@ class QuestionInfo:
     text: str
     answer_type: AnswerType
     terms: tuple[str, ...]
-    names: tuple[str, ...]
+    name_runs: tuple[tuple[str, ...], ...]  # adjacent capitalised words, one run per name
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every capitalised word of the names, once."""
+        return tuple(dict.fromkeys(word for run in self.name_runs for word in run))
 
     @property
     def wants_several(self) -> bool:
@@ -94,14 +99,25 @@ def answer_type(question: str) -> AnswerType:
     return min(found)[2] if found else "what"
 
 
+_WORD_BETWEEN = re.compile(r"[\w’'.-]")
+
+
 def analyse(question: str) -> QuestionInfo:
-    """Answer type, key terms (stemmed, de-duplicated, question words removed) and capitalised names."""
+    """Answer type, key terms (stemmed, de-duplicated, question words removed) and capitalised names.
+
+    Names are capitalised words not opening a sentence, grouped into runs when no other word stands
+    between them ("Xi Jinping" is one name, "Xi" and "Jinping" two of its words).
+    """
     terms = tuple(dict.fromkeys(t for t in tokenize(question) if t not in _QUESTION_TERMS))
-    names = tuple(
-        dict.fromkeys(
-            strip_possessive(m.group(0))
-            for m in re.finditer(r"\b[A-Z][\w’'-]+", question)
-            if m.start() > 0 and question[: m.start()].rstrip()[-1:] not in ".?!" and m.group(0).lower() not in _CALENDAR
-        )
-    )
-    return QuestionInfo(question, answer_type(question), terms, names)
+    runs: list[list[str]] = []
+    previous_end = -1
+    for m in re.finditer(r"\b[A-Z][\w’'-]+", question):
+        if m.start() == 0 or question[: m.start()].rstrip()[-1:] in ".?!" or m.group(0).lower() in _CALENDAR:
+            continue
+        word = strip_possessive(m.group(0))
+        if runs and not _WORD_BETWEEN.search(question[previous_end : m.start()]):
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+        previous_end = m.end()
+    return QuestionInfo(question, answer_type(question), terms, tuple(tuple(run) for run in runs))

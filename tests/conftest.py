@@ -75,6 +75,17 @@ def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
         proc.wait(timeout=timeout)
 
 
+def seed_index(base: Path) -> tuple[Path, Path]:
+    """(home, corpus): a copy of the seeds under ``base``, indexed with the real ONNX embedder."""
+    from rag import ingest
+
+    corpus = base / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    report = ingest(settings=Settings(home=base / "home", corpus=corpus, embedding="minilm-int8"))
+    assert sorted(report.added) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    return base / "home", corpus
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

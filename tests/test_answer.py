@@ -17,13 +17,12 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from conftest import SEEDS, free_port
+from conftest import SEEDS, free_port, seed_index
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import Field
 
 import rag.llm
-from rag import ingest
 from rag.answering import CANNOT_ANSWER, EVIDENCE_CHUNKS, answer, answer_stream
 from rag.config import PROJECT_ROOT, Settings, load_settings
 from rag.errors import ConfigError, InputError, LLMError
@@ -71,12 +70,7 @@ def _no_llm_env(monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.fixture(scope="module")
 def shared_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(home, corpus) of one index of a copy of the seeds, built once for the module's read-only tests."""
-    base = tmp_path_factory.mktemp("answer-index")
-    corpus = base / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    report = ingest(settings=Settings(home=base / "home", corpus=corpus, embedding="minilm-int8"))
-    assert sorted(report.added) == ALL_SOURCES
-    return base / "home", corpus
+    return seed_index(tmp_path_factory.mktemp("answer-index"))
 
 
 @pytest.fixture
@@ -687,21 +681,6 @@ def test_auto_mode_falls_back_when_the_llm_reply_cannot_be_grounded(indexed: Set
     [
         ("What did the Kyiv Post report about Putin's safety guarantee for Zelensky?", "000_3a68910d6e622929.txt"),
         ("According to RT, why will Putin not attend the Istanbul talks?", "004_af183c27f94023d1.txt"),
-    ],
-)
-def test_naming_the_outlet_does_not_cause_a_refusal(indexed: Settings, question: str, source: str) -> None:
-    result = answer(question, mode="extractive", settings=indexed)
-    assert result.answered and source in {c.source for c in result.citations}
-
-
-def test_a_spelling_variant_is_not_an_unknown_name(indexed: Settings) -> None:
-    result = answer("Where did Putin invite Zelenskyy for talks?", mode="extractive", settings=indexed)
-    assert result.answered
-
-
-@pytest.mark.parametrize(
-    ("question", "source"),
-    [
         # "Swiss" for an article that says "Switzerland"; "American" for one that says "U.S."
         ("Which Swiss official offered Putin immunity from arrest?", "003_74ddc438a967e230.txt"),
         ("Which American president met Putin in Alaska?", "003_74ddc438a967e230.txt"),
@@ -711,9 +690,14 @@ def test_a_spelling_variant_is_not_an_unknown_name(indexed: Settings) -> None:
         ("What did Putin say about meeting Zelensky in September 2025?", "002_a1fdc86be33cb0dc.txt"),
     ],
 )
-def test_other_forms_of_known_names_are_not_unknown(indexed: Settings, question: str, source: str) -> None:
+def test_outlets_and_other_forms_of_known_names_are_not_refused(indexed: Settings, question: str, source: str) -> None:
     result = answer(question, mode="extractive", settings=indexed)
     assert result.answered and source in {c.source for c in result.citations}
+
+
+def test_a_spelling_variant_is_not_an_unknown_name(indexed: Settings) -> None:
+    result = answer("Where did Putin invite Zelenskyy for talks?", mode="extractive", settings=indexed)
+    assert result.answered
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from rag.extractive import name_runs
 from rag.query import analyse, answer_type
 
 
@@ -35,12 +34,12 @@ def test_answer_type_follows_the_leading_wh_phrase(question: str, expected: str)
 
 def test_adjacent_capitalised_words_form_one_name() -> None:
     info = analyse("What did Xi Jinping tell Vladimir Putin about the Hero City title?")
-    assert name_runs(info) == [["Xi", "Jinping"], ["Vladimir", "Putin"], ["Hero", "City"]]
+    assert info.name_runs == (("Xi", "Jinping"), ("Vladimir", "Putin"), ("Hero", "City"))
 
 
 def test_a_name_opening_the_question_is_not_taken_for_a_name() -> None:
     # Sentence-initial capitals are not evidence of a name.
-    assert name_runs(analyse("Where did Putin speak?")) == [["Putin"]]
+    assert analyse("Where did Putin speak?").name_runs == (("Putin",),)
 
 
 @pytest.mark.parametrize(("question", "names"), [

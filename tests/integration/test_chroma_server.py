@@ -25,7 +25,7 @@ from conftest import SEEDS, free_port, stop_process
 
 from rag.chunking import ChunkerConfig, chunk_document
 from rag.config import Settings
-from rag.documents import build_document, load_folder
+from rag.documents import load_folder
 from rag.embeddings import make_embedder
 from rag.errors import IndexMismatchError, InputError
 from rag.ingestion import ingest

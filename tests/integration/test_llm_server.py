@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -22,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEEDS, free_port, stop_process
+from conftest import free_port, seed_index, stop_process
 
 import rag.llm
-from rag import ingest
 from rag.answering import CANNOT_ANSWER, EVIDENCE_CHUNKS, answer, answer_stream
 from rag.config import Settings
 from rag.errors import LLMError
@@ -112,12 +110,7 @@ def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(home, corpus): one index of a copy of the seeds, shared read-only by the module."""
-    base = tmp_path_factory.mktemp("llm-index")
-    corpus = base / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    report = ingest(settings=Settings(home=base / "home", corpus=corpus, embedding="minilm-int8"))
-    assert len(report.added) == 5
-    return base / "home", corpus
+    return seed_index(tmp_path_factory.mktemp("llm-index"))
 
 
 @pytest.fixture(autouse=True)
