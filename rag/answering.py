@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
-import weakref
 import time
+import weakref
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from rag.config import Settings, load_settings
@@ -14,10 +15,10 @@ from rag.lexical import LexicalIndex
 from rag.errors import InputError, LLMError
 from rag.evidence import Evidence, gather
 from rag.llm import UNGROUNDED
-from rag.extractive import IdfTable, SentenceVectors, compose, score_evidence, select
+from rag.extractive import IdfTable, WindowVectors, compose, score_evidence, select
 from rag.query import QuestionInfo, analyse
 from rag.retrieval import Filters, Retriever, get_retriever
-from rag.types import CANNOT_ANSWER, Answer, Citation
+from rag.types import CANNOT_ANSWER, Answer, Citation, Hit
 
 EVIDENCE_CHUNKS = 8
 History = Sequence[Any]
@@ -35,8 +36,8 @@ def _idf_for(lexical: LexicalIndex) -> IdfTable:
 
 
 @functools.cache
-def _vectors_for(embedder: Embedder) -> SentenceVectors:
-    return SentenceVectors(embedder)
+def _vectors_for(embedder: Embedder) -> WindowVectors:
+    return WindowVectors(embedder)
 
 
 def _clean_question(question: Any, settings: Settings, notices: list[str]) -> str:
@@ -88,11 +89,12 @@ def _ensure_index(settings: Settings, notices: list[str]) -> Retriever:
 
 
 def extractive_answer(
-    question: str, info: QuestionInfo, evidence: list[Evidence], retriever: Retriever, query_vector: Any
+    question: str, info: QuestionInfo, evidence: list[Evidence], retriever: Retriever, query_vector: Any,
+    hits: list[Hit] | None = None,
 ) -> tuple[str, list[Citation], bool]:
-    """Answer text, citations and answered flag from the evidence alone."""
+    """Answer text, citations and answered flag from the evidence alone (``hits``: its chunks)."""
     idf = _idf_for(retriever.lexical)
-    scored = score_evidence(info, query_vector, evidence, idf, _vectors_for(retriever.embedder))
+    scored = score_evidence(info, query_vector, evidence, idf, _vectors_for(retriever.embedder), hits)
     chosen = select(scored, info, idf)
     if not chosen:
         return CANNOT_ANSWER, [], False
@@ -101,7 +103,7 @@ def extractive_answer(
 
 
 def stale_sources(citations: list[Citation], settings: Settings) -> list[str]:
-    """Notices for cited files in the corpus folder that changed since they were indexed.
+    """Notices for cited files that changed (or vanished) since they were indexed.
 
     Quotes come from the index; if the file on disk no longer has them at those offsets, the
     user must re-ingest before the citations can be checked against the file.
@@ -109,14 +111,15 @@ def stale_sources(citations: list[Citation], settings: Settings) -> list[str]:
     from rag.documents import original_text
 
     notices = []
-    for source in sorted({c.source for c in citations}):
-        path = settings.corpus / source
+    for path in sorted({c.path or str(settings.corpus / c.source) for c in citations}):
         try:
-            text = original_text(path)
+            text = original_text(Path(path))
         except OSError:
-            continue  # indexed from another folder, or gone: nothing to compare with
-        if any(text[c.start : c.end] != c.quote for c in citations if c.source == source):
-            notices.append(f"{source} changed since it was indexed: run `rag ingest` to refresh the quotes")
+            notices.append(f"{path} is gone or unreadable since it was indexed: its quotes cannot be checked")
+            continue
+        if any(text[c.start : c.end] != c.quote for c in citations if (c.path or str(settings.corpus / c.source)) == path):
+            folder = str(Path(path).parent)
+            notices.append(f"{path} changed since it was indexed: run `rag ingest {folder}` to refresh the quotes")
     return notices
 
 
@@ -220,7 +223,7 @@ def answer_stream(
                 raise
             notices.append(f"answered extractively: {exc}")
     if used == "extractive":
-        text, citations, answered = extractive_answer(standalone, info, evidence, retriever, query_vector)
+        text, citations, answered = extractive_answer(standalone, info, evidence, retriever, query_vector, hits)
     timings["answer_s"] = time.perf_counter() - t2
     notices += stale_sources(citations, settings)
     timings["total_s"] = time.perf_counter() - t0

@@ -6,6 +6,7 @@ a heading opens a new chunk so sections stay together; a chunk always holds body
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
@@ -35,7 +36,11 @@ def chunk_id(source: str, start: int, end: int, text: str) -> str:
 
 def _split_long(doc: Document, sent: Sentence, max_tokens: int) -> list[Sentence]:
     """Cut a sentence longer than ``max_tokens`` at whitespace into pieces that fit."""
-    if count_tokens(sent.text) <= max_tokens:
+    # A text of n characters has at most n tokens: short sentences skip the tokenizer, and a huge
+    # unpunctuated "sentence" is never tokenized whole.
+    if len(sent.text) <= max_tokens or (
+        len(sent.text) <= 8 * max_tokens * CHARS_PER_TOKEN and count_tokens(sent.text) <= max_tokens
+    ):
         return [sent]
     pieces, start, limit = [], sent.start, max_tokens * CHARS_PER_TOKEN
     while start < sent.end:
@@ -55,15 +60,20 @@ def _split_long(doc: Document, sent: Sentence, max_tokens: int) -> list[Sentence
     return pieces
 
 
-def _joinable(doc: Document, a: Sentence, b: Sentence) -> bool:
-    """True when no excluded span lies between two sentences."""
-    return not any(a.end <= span.start < b.start or a.end < span.end <= b.start for span in doc.excluded)
+def _joinable(doc: Document, starts: list[int], a: Sentence, b: Sentence) -> bool:
+    """True when no excluded span lies between two sentences (``starts``: sorted span starts)."""
+    i = bisect.bisect_left(starts, a.end)
+    if i < len(starts) and starts[i] < b.start:
+        return False  # a span starts in the gap
+    # the span just before may end inside the gap
+    return not (i > 0 and a.end < doc.excluded[i - 1].end <= b.start)
 
 
 def chunk_document(doc: Document, config: ChunkerConfig) -> list[Chunk]:
     """The chunks of one document, in order."""
     sents = [piece for s in doc.sentences for piece in _split_long(doc, s, config.max_tokens)]
     tokens = [count_tokens(s.text) for s in sents]
+    starts = [span.start for span in doc.excluded]
     groups: list[list[int]] = []
     current: list[int] = []
 
@@ -80,7 +90,7 @@ def chunk_document(doc: Document, config: ChunkerConfig) -> list[Chunk]:
         if current:
             prev = sents[current[-1]]
             has_body = any(sents[j].kind == "body" for j in current)
-            if not _joinable(doc, prev, sent):
+            if not _joinable(doc, starts, prev, sent):
                 current = close(overlap=False)
             elif sent.kind != "body" and has_body:
                 current = close(overlap=False)
@@ -90,18 +100,19 @@ def chunk_document(doc: Document, config: ChunkerConfig) -> list[Chunk]:
     close(overlap=False)
 
     chunks = []
-    for group in groups:
+    for seq, group in enumerate(groups):
         start, end = sents[group[0]].start, sents[group[-1]].end
         text = doc.text[start:end]
         chunks.append(
             Chunk(
-                chunk_id=chunk_id(doc.source, start, end, text),
+                chunk_id=chunk_id(doc.path or doc.source, start, end, text),
                 source=doc.source,
                 start=start,
                 end=end,
                 text=text,
                 sentence_spans=tuple((sents[i].start, sents[i].end) for i in group),
                 tokens=count_tokens(text),
+                seq=seq,
             )
         )
     return chunks

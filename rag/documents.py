@@ -79,25 +79,44 @@ def original_text(path: Path) -> str:
     return decode(path.read_bytes())[0]
 
 
-def build_document(source: str, data: bytes, meta: DocMeta | None) -> Document:
-    """A Document from raw bytes: decoded text, excluded spans, sentences, metadata."""
+def content_sha(data: bytes) -> str:
+    """The hash that says whether a file's text changed."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def meta_sha(declared: DocMeta | None) -> str:
+    """The hash that says whether the metadata declared for a file changed (none declared: "")."""
+    return hashlib.sha256(metadata_fingerprint(declared).encode()).hexdigest()[:16] if declared else ""
+
+
+def build_document(
+    source: str, data: bytes, meta: DocMeta | None, *, folder: Path | None = None
+) -> Document:
+    """A Document from raw bytes: decoded text, excluded spans, sentences, metadata.
+
+    Metadata not declared for the file is taken from the text where it states it: the title from
+    a heading on the first line, the date from a dateline near the top; otherwise it stays unknown.
+    """
     text, encoding = decode(data)
     warnings = []
     if encoding != "utf-8":
         warnings.append(f"{source}: not valid UTF-8, decoded as {encoding}")
-    meta = meta or DocMeta()
+    declared = meta
+    meta = DocMeta(**vars(meta)) if meta else DocMeta()
     if meta.published is None:
         meta.published = extract_published(text)
     title = meta.title if meta.title != "unknown" else None
     excluded = find_excluded(text, title)
     sents = sentences(text, excluded, title)
-    if title is None:
-        first = next((s for s in sents if s.kind == "heading"), None)
-        meta.title = first.text if first else (sents[0].text[:80] if sents else "unknown")
+    if title is None and sents and sents[0].kind == "heading":
+        meta.title = sents[0].text
     if not any(s.kind == "body" for s in sents):
         raise Skip("no article text left after removing boilerplate")
-    digest = hashlib.sha256(data + metadata_fingerprint(meta).encode()).hexdigest()
-    return Document(source, text, digest, encoding, meta, sents, excluded, warnings)
+    where = (folder or Path(".")).resolve()
+    return Document(
+        source, text, content_sha(data), encoding, meta, sents, excluded, warnings,
+        folder=where.as_posix(), path=(where / source).as_posix(), meta_sha=meta_sha(declared),
+    )
 
 
 def load_folder(folder: Path, max_bytes: int) -> Iterator[Document | SkippedFile]:
@@ -108,6 +127,6 @@ def load_folder(folder: Path, max_bytes: int) -> Iterator[Document | SkippedFile
     for path in files:
         source = path.relative_to(folder).as_posix()
         try:
-            yield build_document(source, read_bytes(path, max_bytes), metadata.get(source))
+            yield build_document(source, read_bytes(path, max_bytes), metadata.get(source), folder=folder)
         except Skip as reason:
             yield SkippedFile(source, str(reason))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -85,13 +85,8 @@ class OnnxMiniLM:
         self._tokenizer.no_padding()
         self.batch_size = batch_size
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text, in input order."""
-        if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch([normalise_space(t) for t in texts])
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+    def _hidden(self, encodings: list[Any], order: list[int]) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+        """Token states of the encodings, a batch of ``order`` at a time: (indices, states, mask)."""
         for at in range(0, len(order), self.batch_size):
             idx = order[at : at + self.batch_size]
             width = max(len(encodings[i].ids) for i in idx)
@@ -104,10 +99,44 @@ class OnnxMiniLM:
             hidden = self._session.run(
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             )[0]
+            yield idx, hidden, mask
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text, in input order."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch([normalise_space(t) for t in texts])
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        for idx, hidden, mask in self._hidden(encodings, order):
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
             out[idx] = pooled
+        return out
+
+    def span_sums(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]:
+        """For each text, the sum of the contextual token states inside each of its character spans.
+
+        One forward pass per text gives every span a vector read in the context of the whole text;
+        spans of adjacent sentences add up to the vector of their window, with no new model call.
+        """
+        if not texts:
+            return []
+        # BERT's pre-tokenizer treats every whitespace alike: the raw text gives the same tokens as
+        # the normalised one, with offsets into the raw text.
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out: list[np.ndarray] = [np.zeros((0, DIMENSIONS), dtype=np.float32)] * len(texts)
+        for idx, hidden, _ in self._hidden(encodings, order):
+            for row, i in enumerate(idx):
+                offsets = np.array(encodings[i].offsets, dtype=np.int64).reshape(-1, 2)
+                real = offsets[:, 1] > offsets[:, 0]  # special tokens have empty offsets
+                sums = np.zeros((len(spans[i]), DIMENSIONS), dtype=np.float32)
+                for n, (lo, hi) in enumerate(spans[i]):
+                    inside = real & (offsets[:, 0] >= lo) & (offsets[:, 1] <= hi)
+                    sums[n] = hidden[row, : len(offsets)][inside].sum(axis=0)
+                out[i] = sums
         return out
 
 

@@ -21,10 +21,11 @@ class Evidence:
     published: str | None
     title: str
     chunk_rank: int
+    path: str = ""
 
     def citation(self) -> Citation:
         """The citation for this sentence: the quote is cut from the source by code, never typed."""
-        return Citation(self.source, self.start, self.end, self.text, self.outlet, self.published, self.title)
+        return Citation(self.source, self.start, self.end, self.text, self.outlet, self.published, self.title, self.path)
 
 
 def gather(hits: list[Hit], limit: int = 40) -> list[Evidence]:
@@ -33,13 +34,14 @@ def gather(hits: list[Hit], limit: int = 40) -> list[Evidence]:
     items: list[Evidence] = []
     for rank, hit in enumerate(hits):
         for start, end in hit.sentence_spans:
-            key = (hit.source, start, end)
+            key = (hit.path or hit.source, start, end)
             text = hit.text[start - hit.start : end - hit.start]
             if key in seen or is_heading_like(text):
                 continue
             seen.add(key)
             items.append(
-                Evidence(len(items) + 1, hit.source, start, end, text, hit.outlet, hit.published, hit.title, rank)
+                Evidence(len(items) + 1, hit.source, start, end, text, hit.outlet, hit.published, hit.title, rank,
+                         hit.path)
             )
             if len(items) >= limit:
                 return items

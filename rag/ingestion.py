@@ -1,21 +1,40 @@
-"""Incremental ingest: load, chunk, embed and store changed files; remove deleted ones."""
+"""Incremental ingest of one folder into the library: add new files, update changed ones, retag
+files whose metadata changed, and remove only this folder's files that are gone from it.
+
+Every file is read and hashed first (cheap); only new or changed files are split, chunked and
+embedded, in batches, so a 10 MB file moves the progress bar and never holds all its vectors.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag.chunking import ChunkerConfig, chunk_document
 from rag.config import Settings, load_settings
-from rag.documents import load_folder
+from rag.documents import Skip, build_document, content_sha, discover, meta_sha, read_bytes
 from rag.embeddings import Embedder, embedding_id, make_embedder
 from rag.lexical import LexicalIndex, fingerprint
 from rag.manifest import plan
-from rag.store import Store
-from rag.types import Document, IngestReport, SkippedFile
+from rag.metadata import load_metadata_file
+from rag.store import Store, doc_metadata
+from rag.types import DocMeta, IngestReport, SkippedFile
 
+# progress(message, done, total): done and total count bytes of the files being indexed, and
+# advance inside a file as its chunks are embedded.
 Progress = Callable[[str, int, int], None]
+STORE_BATCH = 256  # chunks embedded and written per call: bounds memory on huge files
+
+
+@dataclass
+class _File:
+    path: Path
+    source: str
+    size: int
+    sha: str
+    declared: DocMeta | None
 
 
 def rebuild_lexical(store: Store) -> LexicalIndex:
@@ -33,7 +52,7 @@ def rebuild_lexical(store: Store) -> LexicalIndex:
 def current_lexical(store: Store) -> LexicalIndex:
     """The saved BM25 index if it holds exactly the store's chunks, else a fresh rebuild.
 
-    Chunk ids hash source, offsets and text, so equal id sets mean equal texts: a cache written by
+    Chunk ids hash path, offsets and text, so equal id sets mean equal texts: a cache written by
     another client of the same Chroma server is never trusted on its size alone.
     """
     cached = LexicalIndex.load(store.settings.bm25_dir)
@@ -41,6 +60,39 @@ def current_lexical(store: Store) -> LexicalIndex:
     if cached is not None and cached.fingerprint == fingerprint(ids):
         return cached
     return rebuild_lexical(store)
+
+
+def _scan(folder: Path, max_bytes: int, report: IngestReport) -> dict[str, _File]:
+    """Every readable article file of ``folder`` with its hashes, keyed by absolute path."""
+    files, skipped = discover(folder)
+    report.skipped += skipped
+    metadata = load_metadata_file(folder)
+    found: dict[str, _File] = {}
+    for path in files:
+        source = path.relative_to(folder).as_posix()
+        try:
+            data = read_bytes(path, max_bytes)
+        except Skip as reason:
+            report.skipped.append(SkippedFile(source, str(reason)))
+            continue
+        found[(folder / source).as_posix()] = _File(path, source, len(data), content_sha(data), metadata.get(source))
+    return found
+
+
+def _index_file(
+    item: _File, store: Store, embedder: Embedder, config: ChunkerConfig, folder: Path,
+    step: Callable[[str, float], None],
+) -> set[str]:
+    """Load, split, chunk, embed and store one file; the ids of its chunks."""
+    data = item.path.read_bytes()
+    step(f"{item.source} (splitting)", 0.0)
+    doc = build_document(item.source, data, item.declared, folder=folder)
+    chunks = chunk_document(doc, config)
+    for at in range(0, len(chunks), STORE_BATCH):
+        batch = chunks[at : at + STORE_BATCH]
+        store.upsert(doc, batch, embedder.embed([c.text for c in batch]), n_chunks=len(chunks))
+        step(item.source, batch[-1].end / max(len(doc.text), 1))
+    return {c.chunk_id for c in chunks}
 
 
 def ingest(
@@ -51,48 +103,67 @@ def ingest(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Bring the index in line with the folder at ``path`` (default: ``settings.corpus``)."""
+    """Bring the library in line with the folder at ``path`` (default: ``settings.corpus``).
+
+    New files are added, changed ones re-indexed, files whose declared metadata alone changed are
+    retagged without re-embedding, and files that were ingested from this folder and are gone from
+    it are removed. Articles of other folders are left as they are. ``rebuild`` empties the whole
+    library first.
+    """
     started = time.perf_counter()
     settings = settings or load_settings()
-    folder = Path(path) if path is not None else settings.corpus
-    report = IngestReport()
-    docs: dict[str, Document] = {}
-    for item in load_folder(folder, int(settings.max_file_mb * 1e6)):
-        if isinstance(item, SkippedFile):
-            report.skipped.append(item)
-        else:
-            docs[item.source] = item
-            report.warnings += item.warnings
+    folder = Path(path if path is not None else settings.corpus).expanduser().resolve()
+    report = IngestReport(folder=folder.as_posix())
+    files = _scan(folder, int(settings.max_file_mb * 1e6), report)
+    report.files_read = len(files)
 
     # The model loads only when a file needs embedding: a no-op re-ingest stays cheap.
     store = Store(settings, embedder.model_id if embedder else embedding_id(settings))
     if rebuild:
         store.reset()
-    index_state = store.sources()
-    todo = plan({s: d.sha256 for s, d in docs.items()}, {s.source for s in report.skipped}, index_state)
-    report.warnings += [f"{s}: skipped now, its previously indexed chunks are kept" for s in todo.kept_skipped]
+    prefix = folder.as_posix().rstrip("/") + "/"
+    index_state = {p: s for p, s in store.sources().items() if p.startswith(prefix)}
+    skipped_paths = {prefix + s.source for s in report.skipped}
+    todo = plan({p: f.sha for p, f in files.items()}, skipped_paths, index_state)
+    name = {p: p[len(prefix):] for p in set(files) | set(index_state)}
+    report.warnings += [f"{name[p]}: skipped now, its previously indexed chunks are kept" for p in todo.kept_skipped]
+
+    retag = [p for p in todo.unchanged if index_state[p].meta.get("meta_sha") != meta_sha(files[p].declared)]
+    for p in retag:
+        item = files[p]
+        doc = build_document(item.source, item.path.read_bytes(), item.declared, folder=folder)
+        store.retag(index_state[p].all_ids, doc_metadata(doc))
 
     config = ChunkerConfig(settings.chunk_tokens, settings.chunk_overlap_sentences)
     work = todo.add + todo.update
+    total = sum(files[p].size for p in work)
+    done = 0
     if work and embedder is None:
         embedder = make_embedder(settings)
-    for n, source in enumerate(work, 1):
-        doc = docs[source]
-        chunks = chunk_document(doc, config)
-        store.upsert(doc, chunks, embedder.embed([c.text for c in chunks]))  # type: ignore[union-attr]
+    for p in work:
+        item = files[p]
+
+        def step(message: str, share: float, before: int = done, size: int = item.size) -> None:
+            if progress:
+                progress(message, before + int(size * share), total)
+
+        fresh = _index_file(item, store, embedder, config, folder, step)  # type: ignore[arg-type]
         # New chunks first, then the old ones go: a crash in between leaves extra chunks that the
         # next run sees and deletes, never a file with no chunks at all.
-        fresh = {c.chunk_id for c in chunks}
-        state = index_state.get(source)
+        state = index_state.get(p)
         if state:
             store.delete([i for i in state.all_ids if i not in fresh])
+        done += item.size
         if progress:
-            progress(source, n, len(work))
-    for source, ids in todo.remove.items():
+            progress(item.source, done, total)
+    for p, ids in todo.remove.items():
         store.delete(ids)
 
-    report.added, report.updated, report.unchanged = todo.add, todo.update, todo.unchanged
-    report.removed = sorted(todo.remove)
+    report.added = sorted(name[p] for p in todo.add)
+    report.updated = sorted(name[p] for p in todo.update)
+    report.retagged = sorted(name[p] for p in retag)
+    report.unchanged = sorted(name[p] for p in todo.unchanged if p not in retag)
+    report.removed = sorted(name[p] for p in todo.remove)
     lexical = rebuild_lexical(store) if report.changed or rebuild else current_lexical(store)
     report.chunks_total = len(lexical)
     report.seconds = time.perf_counter() - started

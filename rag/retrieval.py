@@ -59,6 +59,14 @@ class Filters:
     def empty(self) -> bool:
         return not (self.sources or self.outlets or self.date_from or self.date_to)
 
+    def describe(self) -> str:
+        """The filters in words, for messages."""
+        parts = [f"source {', '.join(self.sources)}" if self.sources else "",
+                 f"outlet {', '.join(self.outlets)}" if self.outlets else "",
+                 f"published from {self.date_from}" if self.date_from else "",
+                 f"published to {self.date_to}" if self.date_to else ""]
+        return "; ".join(p for p in parts if p) or "none"
+
 
 def _rrf(ranked_lists: list[list[int]], k: int) -> dict[int, float]:
     fused: dict[int, float] = {}
@@ -100,6 +108,7 @@ class Retriever:
             metas = self.lexical.metas
             self._arrays = {
                 "source": np.array([m["source"] for m in metas], dtype=object),
+                "path": np.array([m["path"] for m in metas], dtype=object),
                 "outlet": np.array([m["outlet"].lower() for m in metas], dtype=object),
                 "published_ord": np.array([m["published_ord"] for m in metas], dtype=np.int64),
             }
@@ -111,6 +120,7 @@ class Retriever:
             metas = self.lexical.metas
             self._known = {
                 "source": sorted({m["source"] for m in metas}),
+                "path": sorted({m["path"] for m in metas}),
                 "outlet": sorted({m["outlet"] for m in metas}),
             }
         return self._known
@@ -119,22 +129,26 @@ class Retriever:
         if filters.empty:
             return filters
         known = self.known()
-        for key, values in (("source", filters.sources), ("outlet", filters.outlets)):
-            allowed = {v.lower(): v for v in known[key]}
-            bad = [v for v in values if v.lower() not in allowed]
-            if bad:
-                raise InputError(f"unknown {key} {bad}; known: {', '.join(known[key])}")
-        def canonical(key: str, values: tuple[str, ...]) -> tuple[str, ...]:
-            spelling = {v.lower(): v for v in known[key]}
-            return tuple(spelling[v.lower()] for v in values)
-
-        return Filters(canonical("source", filters.sources), canonical("outlet", filters.outlets),
-                       filters.date_from, filters.date_to)
+        # A source is a file name inside its folder, or (unambiguous across folders) its path.
+        spelling = {v.lower(): v for v in known["source"] + known["path"]}
+        bad = [v for v in filters.sources if v.lower() not in spelling]
+        if bad:
+            raise InputError(f"unknown source {bad}; known: {', '.join(known['source'])}")
+        outlets = {v.lower(): v for v in known["outlet"]}
+        bad = [v for v in filters.outlets if v.lower() not in outlets]
+        if bad:
+            raise InputError(f"unknown outlet {bad}; known: {', '.join(known['outlet'])}")
+        checked = Filters(tuple(spelling[v.lower()] for v in filters.sources),
+                          tuple(outlets[v.lower()] for v in filters.outlets), filters.date_from, filters.date_to)
+        mask = self._mask(checked)
+        if mask is not None and not mask.any():
+            raise InputError(f"no article matches the filters ({checked.describe()}): widen them, or see `rag list`")
+        return checked
 
     def _where(self, f: Filters) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
         if f.sources:
-            clauses.append({"source": {"$in": list(f.sources)}})
+            clauses.append({"$or": [{"source": {"$in": list(f.sources)}}, {"path": {"$in": list(f.sources)}}]})
         if f.outlets:
             clauses.append({"outlet": {"$in": list(f.outlets)}})
         if f.date_from:
@@ -151,7 +165,7 @@ class Retriever:
         arrays = self._meta_arrays()
         mask = np.ones(len(self.lexical), dtype=bool)
         if f.sources:
-            mask &= np.isin(arrays["source"], list(f.sources))
+            mask &= np.isin(arrays["source"], list(f.sources)) | np.isin(arrays["path"], list(f.sources))
         if f.outlets:
             mask &= np.isin(arrays["outlet"], [o.lower() for o in f.outlets])
         if f.date_from:
@@ -164,7 +178,9 @@ class Retriever:
         """The ``k`` best chunks for ``query`` by reciprocal-rank fusion of dense and BM25 ranks."""
         if not query or not query.strip():
             raise InputError("empty query: type a question or some words to search for")
-        k = k or self.settings.top_k
+        k = self.settings.top_k if k is None else k
+        if not isinstance(k, int) or k < 1:
+            raise InputError(f"k must be a whole number of at least 1, got {k!r}")
         f = self._check(Filters.parse(filters))
         n = max(self.settings.candidates, k)
         lexical = self.lexical
@@ -199,6 +215,7 @@ class Retriever:
                     sentence_spans=tuple(tuple(s) for s in json.loads(meta.get("sentences", "[]"))),
                     dense_rank=dense_rank.get(row),
                     bm25_rank=bm25_rank.get(row),
+                    path=meta["path"],
                 )
             )
         return hits
@@ -225,7 +242,7 @@ def forget_retrievers() -> None:
 
 
 def retrieve(
-    query: str, k: int = 5, filters: Filters | dict[str, Any] | None = None, *, settings: Settings | None = None
+    query: str, k: int | None = None, filters: Filters | dict[str, Any] | None = None, *, settings: Settings | None = None
 ) -> list[Hit]:
     """The ``k`` best chunks for ``query``: ``from rag import retrieve``."""
     return get_retriever(settings).search(query, k, filters)

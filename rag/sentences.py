@@ -6,6 +6,7 @@ is a heading starts a new one. Nothing is rewritten: every sentence is ``text[st
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from rag.boilerplate import Line, is_heading_like, split_lines
@@ -38,14 +39,21 @@ def _is_soft_wrap(prev: Line, nxt: Line) -> bool:
     return _open_ended(prev) and not is_heading_like(nxt.text, 3)
 
 
-def _visible(line: Line, excluded: list[Span]) -> tuple[int, int] | None:
-    """The part of ``line`` not covered by excluded spans (whole lines or a prefix)."""
+def _visible(line: Line, excluded: list[Span], starts: list[int]) -> tuple[int, int] | None:
+    """The part of ``line`` not covered by excluded spans (whole lines or a prefix).
+
+    ``starts`` are the sorted start offsets of ``excluded``: a bisect finds the one span that can
+    cover the line's start, so the cost does not grow with the number of spans.
+    """
     start, end = line.start, line.end
-    for span in excluded:
-        if span.start <= start and span.end >= end:
+    i = max(bisect.bisect_right(starts, start) - 1, 0)
+    while i < len(excluded) and excluded[i].start <= start:
+        span = excluded[i]
+        if span.end >= end:
             return None
-        if span.start <= start < span.end:
+        if start < span.end:
             start = span.end
+        i += 1
     while start < end and line.text[start - line.start].isspace():
         start += 1
     while end > start and line.text[end - 1 - line.start].isspace():
@@ -59,9 +67,10 @@ def paragraphs(text: str, excluded: list[Span]) -> list[tuple[int, int]]:
     current: tuple[int, int] | None = None
     prev_line: Line | None = None
     lines = split_lines(text)
-    wrapped = is_hard_wrapped([line for line in lines if not line.blank and _visible(line, excluded)])
-    for line in lines:
-        vis = None if line.blank else _visible(line, excluded)
+    starts = [span.start for span in excluded]
+    visible = [None if line.blank else _visible(line, excluded, starts) for line in lines]
+    wrapped = is_hard_wrapped([line for line, vis in zip(lines, visible) if vis])
+    for line, vis in zip(lines, visible):
         if vis is None:
             if current:
                 paras.append(current)
@@ -79,11 +88,21 @@ def paragraphs(text: str, excluded: list[Span]) -> list[tuple[int, int]]:
     return paras
 
 
+ABBREV_LOOKBACK = 40  # characters: longer "words" before a period are not abbreviations
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"(\S+)$", text[:dot])
-    if not word:
+    """Whether the period at ``dot`` ends an abbreviation ("Mr.", "U.S.", "J.")."""
+    # Look back only a bounded stretch: scanning all the text before each period made splitting
+    # quadratic in the length of the file.
+    start = dot
+    while start > 0 and dot - start < ABBREV_LOOKBACK and not text[start - 1].isspace():
+        start -= 1
+    if start > 0 and not text[start - 1].isspace():
         return False
-    token = word.group(1).strip("\"“‘(«[")
+    token = text[start:dot].strip("\"“‘(«[")
+    if not token:
+        return False
     return (len(token) == 1 and token.isalpha()) or "." in token or token.lower() in _ABBREV
 
 

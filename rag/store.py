@@ -4,6 +4,10 @@ Local ``PersistentClient`` under ``RAG_HOME`` by default, ``HttpClient`` when ``
 set. The collection records how it was built (embedding model, chunker, boilerplate rules); a
 mismatch is refused, never mixed. Per-chunk metadata (source, file hash, chunk count) is the
 manifest: it lives with the vectors, so a crash can never leave the two out of step.
+
+The index is a library: articles from any number of folders. An article is identified by the
+absolute path of its file (``path``); ``folder`` is the folder it was ingested from and
+``source`` its name inside that folder, shown to users and used by filters.
 """
 
 from __future__ import annotations
@@ -23,17 +27,18 @@ from rag.config import Settings
 from rag.errors import IndexMismatchError, RagError
 from rag.types import Chunk, Document
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: articles keyed by absolute path, with folder and metadata hash
 BUILD_KEYS = ("rag_schema", "rag_embedding", "rag_chunker", "rag_rules")
 _PAGE = 5000
 
 
 @dataclass
 class SourceState:
-    """What the index holds for one source file."""
+    """What the index holds for one article file."""
 
     ids_by_sha: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     expected: dict[str, int] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # metadata of its newest chunk (folder, title...)
 
     def complete(self, sha: str) -> bool:
         ids = self.ids_by_sha.get(sha, [])
@@ -47,6 +52,22 @@ class SourceState:
 def published_ord(published: str | None) -> int:
     """YYYY-MM-DD as an int (20250905) for range filters; 0 when unknown."""
     return int(published.replace("-", "")) if published else 0
+
+
+def doc_metadata(doc: Document) -> dict[str, Any]:
+    """The article-level metadata every chunk of ``doc`` carries."""
+    return {
+        "path": doc.path,
+        "folder": doc.folder,
+        "source": doc.source,
+        "outlet": doc.meta.outlet,
+        "title": doc.meta.title,
+        "published": doc.meta.published or "unknown",
+        "published_ord": published_ord(doc.meta.published),
+        "file_sha": doc.sha256,
+        "meta_sha": doc.meta_sha,
+        "encoding": doc.encoding,
+    }
 
 
 def make_client(settings: Settings) -> Any:
@@ -106,6 +127,12 @@ class Store:
             kwargs["embedding_function"] = ef
         col = self.client.get_or_create_collection(self.settings.collection, metadata=dict(self.build), **kwargs)
         recorded = {k: (col.metadata or {}).get(k) for k in BUILD_KEYS}
+        if recorded["rag_schema"] != self.build["rag_schema"]:
+            raise IndexMismatchError(
+                f"the index {self.settings.collection!r} was built by an older version of rag (index format "
+                f"{recorded['rag_schema']!r}, this version reads {SCHEMA_VERSION!r}). Rebuild it with "
+                "`rag ingest --rebuild PATH`, then `rag ingest` each other folder you had indexed."
+            )
         if recorded != self.build:
             diffs = ", ".join(f"{k[4:]}: index has {recorded[k]!r}, settings give {self.build[k]!r}"
                               for k in BUILD_KEYS if recorded[k] != self.build[k])
@@ -126,41 +153,48 @@ class Store:
         col = self.collection(create=False)
         return col.count() if col is not None else 0
 
-    def iter_all(self, include: list[str]) -> Iterable[dict[str, Any]]:
-        """Pages of ``collection.get`` over everything (ids always included)."""
+    def iter_all(self, include: list[str], where: dict[str, Any] | None = None) -> Iterable[dict[str, Any]]:
+        """Pages of ``collection.get`` over everything, or what ``where`` selects (ids always included)."""
         col = self.collection()
-        total = col.count()
-        for offset in range(0, total, _PAGE):
-            yield col.get(include=include, limit=_PAGE, offset=offset)
+        offset = 0
+        while True:
+            page = col.get(include=include, limit=_PAGE, offset=offset, where=where)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
 
-    def sources(self) -> dict[str, SourceState]:
-        """Per source: chunk ids grouped by file hash, and how many each hash should have."""
+    def retag(self, ids: list[str], update: dict[str, Any]) -> None:
+        """Change article-level metadata (outlet, title, date...) of chunks without re-embedding them."""
+        col = self.collection()
+        for at in range(0, len(ids), _PAGE):
+            page = col.get(ids=ids[at : at + _PAGE], include=["metadatas"])
+            col.update(ids=page["ids"], metadatas=[{**m, **update} for m in page["metadatas"]])
+
+    def sources(self, where: dict[str, Any] | None = None) -> dict[str, SourceState]:
+        """Per article path: chunk ids grouped by file hash, how many each hash should have, metadata."""
         state: dict[str, SourceState] = defaultdict(SourceState)
-        for page in self.iter_all(["metadatas"]):
+        for page in self.iter_all(["metadatas"], where):
             for chunk_id, meta in zip(page["ids"], page["metadatas"]):
-                entry = state[meta["source"]]
+                entry = state[meta["path"]]
                 entry.ids_by_sha[meta["file_sha"]].append(chunk_id)
                 entry.expected[meta["file_sha"]] = int(meta["n_chunks"])
+                entry.meta = meta
         return dict(state)
 
-    def upsert(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Write one document's chunks in one call."""
+    def upsert(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray, n_chunks: int | None = None) -> None:
+        """Write chunks of one document (all of them, or one batch of ``n_chunks`` in all)."""
+        base = doc_metadata(doc)
         metas = [
             {
-                "source": doc.source,
+                **base,
                 "start": c.start,
                 "end": c.end,
-                "outlet": doc.meta.outlet,
-                "title": doc.meta.title,
-                "published": doc.meta.published or "unknown",
-                "published_ord": published_ord(doc.meta.published),
-                "file_sha": doc.sha256,
-                "n_chunks": len(chunks),
-                "seq": n,
-                "encoding": doc.encoding,
+                "n_chunks": len(chunks) if n_chunks is None else n_chunks,
+                "seq": c.seq,
                 "sentences": json.dumps(c.sentence_spans),
             }
-            for n, c in enumerate(chunks)
+            for c in chunks
         ]
         self.collection().upsert(
             ids=[c.chunk_id for c in chunks],

@@ -42,7 +42,11 @@ class DocMeta:
 
 @dataclass
 class Document:
-    """A loaded article: original text, excluded boilerplate, sentences and metadata."""
+    """A loaded article: original text, excluded boilerplate, sentences and metadata.
+
+    ``source`` is the file's name inside ``folder``; ``path`` (absolute) identifies it in the library.
+    ``sha256`` hashes the file's bytes, ``meta_sha`` the metadata declared for it.
+    """
 
     source: str
     text: str
@@ -52,6 +56,9 @@ class Document:
     sentences: list[Sentence]
     excluded: list[Span]
     warnings: list[str] = field(default_factory=list)
+    folder: str = ""
+    path: str = ""
+    meta_sha: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ class Chunk:
     text: str
     sentence_spans: tuple[tuple[int, int], ...]
     tokens: int
+    seq: int = 0  # position in its document
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,7 @@ class Hit:
     sentence_spans: tuple[tuple[int, int], ...] = ()
     dense_rank: int | None = None
     bm25_rank: int | None = None
+    path: str = ""  # absolute path of the article file: unambiguous across folders
 
 
 @dataclass(frozen=True)
@@ -105,14 +114,18 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     chunks_total: int = 0
     seconds: float = 0.0
+    folder: str = ""
+    files_read: int = 0  # article files of the folder that could be read (new, changed or not)
+    retagged: list[str] = field(default_factory=list)  # metadata changed, text not: no re-embedding
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.retagged)
 
     def summary(self) -> str:
+        retagged = f", metadata updated {len(self.retagged)}" if self.retagged else ""
         return (
-            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
+            f"added {len(self.added)}, updated {len(self.updated)}{retagged}, removed {len(self.removed)}, "
             f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}; "
             f"{self.chunks_total} chunks in the index ({self.seconds:.2f} s)"
         )
@@ -123,7 +136,11 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class Citation:
-    """An exact quote: ``quote == original_text(source)[start:end]``, always."""
+    """An exact quote: ``quote == original_text(path)[start:end]``, always.
+
+    ``source`` is the file's name inside the folder it was ingested from; ``path`` is the file's
+    absolute path, which names it without ambiguity when two folders hold files of the same name.
+    """
 
     source: str
     start: int
@@ -132,6 +149,24 @@ class Citation:
     outlet: str = "unknown"
     published: str | None = None
     title: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article of the library, as ``rag list`` shows it."""
+
+    path: str
+    folder: str
+    source: str
+    outlet: str
+    title: str
+    published: str | None
+    chunks: int
+    complete: bool = True  # False: a killed ingest left it half-written (the next ingest repairs it)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass

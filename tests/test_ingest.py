@@ -46,9 +46,12 @@ def test_metadata_edit_updates_the_file(settings: Settings, corpus: Path, hash_e
     ingest(settings=settings, embedder=hash_embedder)
     meta = corpus / "metadata.json"
     meta.write_text(meta.read_text(encoding="utf-8").replace('"RT"', '"RT (Russia Today)"'), encoding="utf-8")
+    calls = hash_embedder.calls
     report = ingest(settings=settings, embedder=hash_embedder)
-    assert report.updated == ["004_af183c27f94023d1.txt"]
+    assert report.retagged == ["004_af183c27f94023d1.txt"] and not report.updated
+    assert hash_embedder.calls == calls  # metadata alone: no re-embedding
     assert "RT (Russia Today)" in Retriever(settings, embedder=hash_embedder).known()["outlet"]
+    assert not ingest(settings=settings, embedder=hash_embedder).changed
 
 
 def test_bad_file_is_reported_and_index_stays(settings: Settings, corpus: Path, hash_embedder: HashEmbedder) -> None:
@@ -69,13 +72,13 @@ def test_interrupted_ingest_is_repaired(settings: Settings, hash_embedder: HashE
     real_upsert = Store.upsert
     calls = {"n": 0}
 
-    def crash_on_third(self, doc, chunks, vectors):  # noqa: ANN001
+    def crash_on_third(self, doc, chunks, vectors, n_chunks=None):  # noqa: ANN001
         calls["n"] += 1
         if calls["n"] == 3:
-            real_upsert(self, doc, chunks, vectors)
+            real_upsert(self, doc, chunks, vectors, n_chunks)
             self.delete([chunks[-1].chunk_id])  # as if only part of the chunks reached the store
             raise KeyboardInterrupt  # and the process dies
-        return real_upsert(self, doc, chunks, vectors)
+        return real_upsert(self, doc, chunks, vectors, n_chunks)
 
     monkeypatch.setattr(ingest_module.Store, "upsert", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
