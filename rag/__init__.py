@@ -2,22 +2,27 @@
 
 Public API::
 
-    from rag import ingest, retrieve, answer
-    report = ingest("seeds")
+    from rag import ingest, retrieve, answer, articles, remove, set_metadata
+    report = ingest("seeds")                 # add a folder to the library (others stay)
     hits = retrieve("Where did Putin invite Zelensky?", k=5)
     result = answer("Where did Putin invite Zelensky?")  # Answer with exact-quote citations
+    follow = answer("And what did he promise?", history=[result])
 """
 
 from rag.answering import CANNOT_ANSWER, answer, answer_stream
 from rag.config import Settings, load_settings
 from rag.errors import ConfigError, IndexMismatchError, InputError, LLMError, RagError
 from rag.ingestion import ingest as _ingest
+from rag.library import articles, remove, set_metadata
 from rag.retrieval import Filters, forget_retrievers, retrieve
-from rag.types import Answer, Citation, Hit, IngestReport, SkippedFile
+from rag.types import Answer, Article, Citation, Hit, IngestReport, SkippedFile
 
 
 def ingest(path=None, *, rebuild=False, settings=None, progress=None) -> IngestReport:  # noqa: ANN001
-    """Bring the index in line with the folder at ``path`` (default ``seeds``); see rag.ingestion."""
+    """Add the folder at ``path`` (default ``seeds``) to the library, incrementally; see rag.ingestion.
+
+    ``progress(message, done_bytes, total_bytes)`` is called as files are split and embedded.
+    """
     try:
         return _ingest(path, rebuild=rebuild, settings=settings, progress=progress)
     finally:
@@ -25,6 +30,7 @@ def ingest(path=None, *, rebuild=False, settings=None, progress=None) -> IngestR
 
 
 __all__ = [
-    "CANNOT_ANSWER", "Answer", "Citation", "ConfigError", "Filters", "Hit", "IndexMismatchError", "IngestReport", "InputError",
-    "LLMError", "RagError", "Settings", "SkippedFile", "answer", "answer_stream", "ingest", "load_settings", "retrieve",
+    "CANNOT_ANSWER", "Answer", "Article", "Citation", "ConfigError", "Filters", "Hit", "IndexMismatchError", "IngestReport", "InputError",
+    "LLMError", "RagError", "Settings", "SkippedFile", "answer", "answer_stream", "articles", "ingest", "load_settings", "remove", "retrieve",
+    "set_metadata",
 ]

@@ -8,8 +8,13 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rag.errors import RagError
+from rag.errors import InputError, RagError
+
+if TYPE_CHECKING:
+    from rag.config import Settings
+    from rag.types import Answer, Article
 
 def _settings(args: argparse.Namespace):  # noqa: ANN202
     from rag.config import load_settings
@@ -36,11 +41,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = _settings(args)
     bars: list[tqdm] = []
 
-    def progress(source: str, done: int, total: int) -> None:
+    def progress(message: str, done: int, total: int) -> None:
         if not bars:
-            bars.append(tqdm(total=total, unit="file", desc="embedding", file=sys.stderr, disable=args.quiet))
-        bars[0].set_postfix_str(source[:40])
-        bars[0].update(1)
+            bars.append(tqdm(total=total, unit="B", unit_scale=True, desc="indexing", file=sys.stderr,
+                             disable=args.quiet))
+        bars[0].set_postfix_str(message[-50:], refresh=False)
+        bars[0].update(done - bars[0].n)
 
     try:
         report = ingest(args.path, rebuild=args.rebuild, settings=settings, progress=progress)
@@ -51,11 +57,71 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2))
     else:
         for skip in report.skipped:
-            print(f"skipped {skip.source}: {skip.reason}", file=sys.stderr)
+            print(f"warning: skipped {skip.source}: {skip.reason}", file=sys.stderr)
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        print(report.summary())
-    return 1 if report.skipped else 0
+        print(f"{report.folder}: {report.summary()}")
+    if report.files_read == 0:
+        print(f"error: no article could be read from {report.folder} (.txt and .md files are read)", file=sys.stderr)
+        return 1
+    if args.strict and report.skipped:
+        print(f"error: {len(report.skipped)} file(s) skipped (--strict)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _article_row(a: Article) -> list[str]:
+    state = "" if a.complete else " (half-written: run rag ingest)"
+    return [a.folder, a.source, a.outlet, a.title, a.published or "unknown", f"{a.chunks}{state}"]
+
+
+def _table(header: list[str], rows: list[list[str]], widths: list[int]) -> str:
+    def cut(value: str, width: int) -> str:
+        return value if len(value) <= width else value[: width - 1] + "…"
+
+    lines = ["  ".join(cut(h, w).ljust(w) for h, w in zip(header, widths)).rstrip()]
+    lines += ["  ".join(cut(v, w).ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from rag.library import articles
+
+    found = articles(settings=_settings(args))
+    if args.json:
+        print(json.dumps([a.to_dict() for a in found], indent=2, ensure_ascii=False))
+        return 0
+    if not found:
+        print("the library is empty: run `rag ingest PATH`")
+        return 0
+    print(_table(["folder", "file", "outlet", "title", "date", "chunks"], [_article_row(a) for a in found],
+                 [30, 28, 18, 40, 10, 6]))
+    folders = len({a.folder for a in found})
+    print(f"\n{len(found)} articles from {folders} folder(s), {sum(a.chunks for a in found)} chunks")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from rag.library import remove
+
+    removed = remove(args.files, folder=args.folder, settings=_settings(args))
+    for a in removed:
+        print(f"removed {a.path} ({a.chunks} chunks)")
+    print(f"{len(removed)} article(s) removed from the index; the files themselves are untouched")
+    return 0
+
+
+def cmd_meta(args: argparse.Namespace) -> int:
+    from rag.library import set_metadata
+
+    if all(v is None for v in (args.outlet, args.title, args.date, args.url)):
+        raise InputError("give at least one of --outlet, --title, --date, --url")
+    a = set_metadata(args.file, outlet=args.outlet, title=args.title, published=args.date, url=args.url,
+                     settings=_settings(args))
+    print(f"{a.path}: outlet {a.outlet!r}, title {a.title!r}, date {a.published or 'unknown'} "
+          f"(written to {a.folder}/metadata.json)")
+    return 0
+
 
 def cmd_search(args: argparse.Namespace) -> int:
     from rag.chunking import normalise_space
@@ -66,7 +132,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
         return 0
     for n, hit in enumerate(hits, 1):
-        print(f"[{n}] {hit.source} ({hit.outlet}, {hit.published or 'date unknown'}) chars {hit.start}-{hit.end}"
+        print(f"[{n}] {hit.path or hit.source} ({hit.outlet}, {hit.published or 'date unknown'}) chars {hit.start}-{hit.end}"
               f"  score {hit.score:.4f}")
         print(f"    {normalise_space(hit.text)[:300]}")
     if not hits:
@@ -80,24 +146,24 @@ def _unmarked(text: str) -> str:
     return " ".join(re.sub(r"\[[\d,\s]+\]", "", text).split())
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
+def _print_answer(question: str, args: argparse.Namespace, settings: Settings, history: list[Answer] | None = None) -> Answer:
+    """Stream one answer to stdout with its numbered citations; notices go to stderr."""
     from rag.answering import answer_stream
     from rag.chunking import normalise_space
     from rag.types import Answer
 
-    settings = _settings(args)
     streamed = ""
     final: Answer | None = None
-    for item in answer_stream(args.question, filters=_filters(args), mode=args.mode, settings=settings):
+    for item in answer_stream(question, history=history, filters=_filters(args), mode=args.mode, settings=settings):
         if isinstance(item, Answer):
             final = item
-        elif not args.json:
+        elif not getattr(args, "json", False):
             print(item, end="", flush=True)
             streamed += item
     assert final is not None
-    if args.json:
+    if getattr(args, "json", False):
         print(json.dumps(final.to_dict(), indent=2, ensure_ascii=False))
-        return 0
+        return final
     if streamed:
         print()
     if _unmarked(streamed) != _unmarked(final.text):
@@ -106,12 +172,53 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(final.text)
     print()
     for n, cite in enumerate(final.citations, 1):
-        print(f"[{n}] {cite.outlet}, {cite.published or 'date unknown'} — {cite.source} chars {cite.start}-{cite.end}")
+        print(f"[{n}] {cite.outlet}, {cite.published or 'date unknown'} — {cite.path or cite.source} "
+              f"chars {cite.start}-{cite.end}")
         print(f"    “{normalise_space(cite.quote)}”")
     status = "answered" if final.answered else "not answered from the articles"
     print(f"\n({final.mode} mode, {status}, {final.timings.get('total_s', 0):.2f} s)", file=sys.stderr)
     for notice in final.notices:
         print(f"note: {notice}", file=sys.stderr)
+    return final
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    _print_answer(args.question, args, _settings(args))
+    return 0
+
+
+CHAT_HELP = "Ask about the articles; follow-ups may refer to earlier answers. /reset forgets them, /quit (or Ctrl-D) ends."
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """An interactive session: each question goes to answer() with the earlier turns as history."""
+    from rag.types import Answer
+
+    settings = _settings(args)
+    history: list[Answer] = []
+    interactive = sys.stdin.isatty()
+    print(CHAT_HELP, file=sys.stderr)
+    while True:
+        try:
+            question = input("you> " if interactive else "")
+        except EOFError:
+            break
+        question = question.strip()
+        if not question:
+            continue
+        if question in ("/quit", "/exit", "/q"):
+            break
+        if question == "/reset":
+            history.clear()
+            print("(history cleared)", file=sys.stderr)
+            continue
+        if not interactive:
+            print(f"you> {question}")
+        try:
+            history.append(_print_answer(question, args, settings, history[-args.turns:] if args.turns else []))
+        except RagError as exc:  # a bad question or filter ends the turn, not the session
+            print(f"error: {exc}", file=sys.stderr)
+        print()
     return 0
 
 
@@ -134,6 +241,16 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date-from", help="published on or after YYYY-MM-DD")
     p.add_argument("--date-to", help="published on or before YYYY-MM-DD")
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {value!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rag",
@@ -142,16 +259,48 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", help="data folder of the index (default .rag, or RAG_HOME)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="index a folder of articles (incremental)")
+    p = sub.add_parser(
+        "ingest", help="add a folder of articles to the library (incremental)",
+        description="Add new files of PATH, update changed ones and remove the files ingested from PATH that are "
+        "gone from it; articles of other folders stay. Exit 0 when it indexed what it could (skipped files "
+        "are warnings), 1 when no article could be read (or, with --strict, when any file was skipped), "
+        "2 on an error.",
+    )
     p.add_argument("path", nargs="?", help="folder of .txt/.md articles (default: seeds, or RAG_CORPUS)")
-    p.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    p.add_argument("--rebuild", action="store_true", help="empty the whole library, then ingest PATH")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any file was skipped")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser("list", help="show every article in the library (folder, file, outlet, title, date, chunks)")
+    p.add_argument("--json", action="store_true", help="print the articles as JSON")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser(
+        "remove", help="take articles out of the library (the files stay on disk)",
+        description="Remove articles from every index (Chroma, BM25). FILE is a path, or a file name that only "
+        "one folder holds. Ingesting their folder again adds them back.",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", help="file to remove (path, or name if unambiguous)")
+    p.add_argument("--folder", help="remove every article ingested from this folder")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser(
+        "meta", help="set an article's outlet, title or date",
+        description="Set metadata of an indexed article. It is written to metadata.json in the article's folder "
+        "(read again by later ingests) and applied to the index without re-embedding.",
+    )
+    p.add_argument("file", help="the article (path, or name if unambiguous)")
+    p.add_argument("--outlet")
+    p.add_argument("--title")
+    p.add_argument("--date", help="publication date YYYY-MM-DD ('unknown' clears it)")
+    p.add_argument("--url")
+    p.set_defaults(func=cmd_meta)
+
     p = sub.add_parser("search", help="show the best matching passages (dense + BM25)")
     p.add_argument("query")
-    p.add_argument("-k", type=int, default=5, help="number of hits (default 5)")
+    p.add_argument("-k", type=_positive, default=5, help="number of hits (default 5)")
     p.add_argument("--json", action="store_true")
     _add_filters(p)
     p.set_defaults(func=cmd_search)
@@ -162,6 +311,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     _add_filters(p)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser(
+        "chat", help="an interactive session: ask follow-up questions",
+        description=CHAT_HELP + " Questions are read from standard input, one per line.",
+    )
+    p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="default: RAG_LLM_MODE or auto")
+    p.add_argument("--turns", type=int, default=6, help="earlier answers passed as history (default 6)")
+    _add_filters(p)
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser(
         "eval", help="score answers against the eval set (see `rag eval -h`)", add_help=False,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -114,8 +117,6 @@ class Settings(BaseSettings):
 
     def api_key(self) -> str | None:
         """The LLM key from settings or ``OPENAI_API_KEY``; None when neither is set."""
-        import os
-
         if self.llm_api_key is not None:
             return self.llm_api_key.get_secret_value()
         return os.environ.get("OPENAI_API_KEY") or None
@@ -135,17 +136,38 @@ class Settings(BaseSettings):
         return self.home / "bm25" / f"{self.collection}-{where}"
 
 
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=2, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
+def unknown_env_vars(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Messages for ``RAG_*`` environment variables that name no setting (a typo is never ignored)."""
+    environ = os.environ if environ is None else environ
+    known = sorted(f"RAG_{name.upper()}" for name in Settings.model_fields)
+    return [
+        f"  unknown environment variable {var}{_did_you_mean(var.upper(), known)} (known: {', '.join(known)})"
+        for var in sorted(environ)
+        if var.upper().startswith("RAG_") and var.upper() not in known
+    ]
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Build Settings, turning validation failures into a ConfigError that lists allowed values."""
+    """Build Settings, turning validation failures and unknown ``RAG_*`` variables into a
+    ConfigError that names the allowed values."""
+    lines = unknown_env_vars()
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        lines = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "settings"
             if err["type"] == "extra_forbidden":
-                known = ", ".join(sorted(Settings.model_fields))
-                lines.append(f"  unknown setting {field!r} (rag.toml key or RAG_{field.upper()}); known: {known}")
+                known = sorted(Settings.model_fields)
+                lines.append(f"  unknown setting {field!r} in rag.toml{_did_you_mean(field, known)} "
+                             f"(known: {', '.join(known)})")
             else:
                 lines.append(f"  RAG_{field.upper()} ({field}): {err['msg']}")
-        raise ConfigError("invalid settings:\n" + "\n".join(lines)) from None
+        settings = None
+    if lines:
+        raise ConfigError("invalid settings:\n" + "\n".join(lines))
+    return settings  # type: ignore[return-value]

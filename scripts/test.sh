@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 # pytest exits 5 when it collects no tests; set -e turns that (like any failure) into a failed run.
 .venv/bin/python -m pytest -q "$@"
-.venv/bin/rag --home "${RAG_EVAL_HOME:-.rag-eval}" eval --mode extractive --out "${RAG_EVAL_OUT:-eval/runs/ci}"
+.venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --out "${EVAL_OUT:-eval/runs/ci}"

@@ -57,3 +57,20 @@ def test_api_key_is_never_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     s = load_settings()
     assert s.api_key() == "sk-secret-123"
     assert "sk-secret-123" not in repr(s) and "sk-secret-123" not in str(s.model_dump())
+
+
+@pytest.mark.parametrize(("var", "suggestion"), [("RAG_CHUNK_TOKENZ", "RAG_CHUNK_TOKENS"), ("RAG_LLM_MODLE", "RAG_LLM_MODEL")])
+def test_misspelt_env_var_fails_with_a_suggestion(monkeypatch: pytest.MonkeyPatch, var: str, suggestion: str) -> None:
+    monkeypatch.setenv(var, "100")
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert f"unknown environment variable {var}; did you mean" in str(err.value)
+    assert suggestion in str(err.value).split("known:")[0]
+    assert "RAG_HOME" in str(err.value)  # the known names are listed
+
+
+def test_misspelt_toml_key_suggests_the_right_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "rag.toml").write_text('chunk_tokenz = 100\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="did you mean chunk_tokens"):
+        load_settings()
