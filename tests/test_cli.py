@@ -43,12 +43,29 @@ def test_bad_setting_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     assert "'auto', 'llm' or 'extractive'" in capsys.readouterr().err
 
 
-def test_ingest_reports_skipped_files_with_exit_1(tmp_path, capsys) -> None:  # noqa: ANN001
+def test_ingest_warns_about_skipped_files_and_exits_0(tmp_path, capsys) -> None:  # noqa: ANN001
     folder = tmp_path / "c"
     folder.mkdir()
     (folder / "a.txt").write_text("A real article about talks. It has two sentences.", encoding="utf-8")
     (folder / "b.txt").write_bytes(b"")
-    code = cli.main(["--home", str(tmp_path / "home"), "ingest", str(folder), "-q"])
+    home = str(tmp_path / "home")
+    code = cli.main(["--home", home, "ingest", str(folder), "-q"])
     out = capsys.readouterr()
-    assert code == 1
-    assert "skipped b.txt: empty file" in out.err and "added 1" in out.out
+    assert code == 0
+    assert "warning: skipped b.txt: empty file" in out.err and "added 1" in out.out
+    assert cli.main(["--home", home, "ingest", str(folder), "-q", "--strict"]) == 1
+    assert "--strict" in capsys.readouterr().err
+
+
+def test_ingest_exits_1_when_nothing_is_readable(tmp_path, capsys) -> None:  # noqa: ANN001
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "b.txt").write_bytes(b"")
+    assert cli.main(["--home", str(tmp_path / "home"), "ingest", str(folder), "-q"]) == 1
+    assert "no article could be read" in capsys.readouterr().err
+
+
+def test_k_below_one_is_refused(capsys) -> None:  # noqa: ANN001
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["search", "talks", "-k", "0"])
+    assert exit_.value.code == 2 and "at least 1" in capsys.readouterr().err
