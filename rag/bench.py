@@ -1,6 +1,10 @@
 """Benchmarks, in one process and fully offline: embedding speed against Chroma's own MiniLM,
-ingest and unchanged re-ingest of the corpus, hybrid query latency on it and on a synthetic index
-of ~100k chunks, and peak memory. Every index lives in a temporary folder, removed at the end.
+ingest and unchanged re-ingest of the corpus, ingest of single synthetic articles of growing size
+(seconds per stage, and the large/medium time ratio that shows cost grows linearly), a folder of
+many small files, answer latency on never-seen questions (against embedding every window alone,
+the way before), hybrid query latency on the corpus and on a synthetic index of ~100k chunks, and
+peak memory. Every index lives in a temporary folder, removed at the end. ``quick`` shrinks every
+size so the whole run fits in a minute (CI).
 
     from rag.bench import run, render
     print(render(run(Settings())))
@@ -37,9 +41,16 @@ from rag.types import Document
 TARGETS: dict[str, tuple[str, float]] = {
     "embed_speedup_vs_chroma": (">=", 4.0),
     "reingest_unchanged_s": ("<=", 1.0),
+    "ingest_time_ratio_10x_size": ("<=", 11.0),
+    "text_mb_per_s": (">=", 2.0),
+    "answer_p50_s": ("<=", 0.3),
+    "answer_p95_s": ("<=", 0.6),
     "query_p50_ms_seeds": ("<=", 30.0),
     "query_p50_ms_100k": ("<=", 100.0),
 }
+FULL_SIZES = (100_000, 1_000_000, 10_000_000)
+QUICK_SIZES = (20_000, 200_000)
+QUESTIONS_FILE = Path(__file__).with_name("bench_questions.txt")
 BATCH = 32
 CHROMA_FILES = ("config.json", "special_tokens_map.json", "tokenizer_config.json", "tokenizer.json", "vocab.txt")
 CHUNKS_PER_SYNTHETIC_DOC = 20
@@ -147,7 +158,8 @@ def _synthetic_batches(
             texts.append(" ".join(pool[j] for j in picks))
             rows.append(vectors[picks].mean(axis=0))
             metas.append({
-                "source": f"synthetic/{doc_no:05d}.txt", "start": spans[0][0], "end": spans[-1][1],
+                "source": f"{doc_no:05d}.txt", "folder": "/synthetic", "path": f"/synthetic/{doc_no:05d}.txt",
+                "meta_sha": "", "start": spans[0][0], "end": spans[-1][1],
                 "outlet": like.meta.outlet, "title": like.meta.title, "published": published,
                 "published_ord": published_ord(published), "file_sha": f"{doc_no:064x}",
                 "n_chunks": min(CHUNKS_PER_SYNTHETIC_DOC, n - doc_no * CHUNKS_PER_SYNTHETIC_DOC),
@@ -182,6 +194,96 @@ def build_synthetic(
     return {"build_100k_s": chroma_s + bm25_s, "build_chroma_100k_s": chroma_s, "build_bm25_100k_s": bm25_s}
 
 
+def synthetic_article(size: int, sentences: Sequence[str], rng: random.Random) -> str:
+    """About ``size`` characters of paragraphs of real corpus sentences, under a headline."""
+    parts, n = ["A synthetic article built from the corpus", "6 June 2025"], 0
+    while n < size:
+        para = " ".join(rng.choice(sentences) for _ in range(4))
+        parts.append(para)
+        n += len(para) + 2
+    return "\n\n".join(parts) + "\n"
+
+
+def bench_article_sizes(
+    settings: Settings, ours: OnnxMiniLM, sentences: Sequence[str], sizes: Sequence[int], root: Path, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """Ingest one synthetic article per size into an empty index: seconds per stage and in all.
+
+    The real ``ingest`` does the work; its report's stage timings are read back. Sizes grow ten-fold,
+    so a time ratio near 10 between the two largest means cost linear in the text.
+    """
+    rng, out, totals = random.Random(3), {}, []
+    for size in sizes:
+        tag = f"{size // 1000}kb" if size < 1_000_000 else f"{size // 1_000_000}mb"
+        folder = root / f"article-{tag}"
+        folder.mkdir(parents=True)
+        (folder / "article.txt").write_text(synthetic_article(size, sentences, rng), encoding="utf-8")
+        say(f"ingest of one {size / 1e6:g} MB article")
+        home = settings.model_copy(update={"home": root / f"home-{tag}"})
+        seconds, report = _timed(lambda: ingest(folder, settings=home, embedder=ours))  # noqa: B023 - called at once
+        totals.append(seconds)
+        out[f"ingest_{tag}_s"] = seconds
+        out[f"ingest_{tag}_chunks"] = report.chunks_total
+        for stage, spent in report.stages.items():
+            out[f"ingest_{tag}_{stage}_s"] = spent
+        text_s = sum(report.stages.get(k, 0.0) for k in ("load", "split", "chunk"))
+        out[f"text_mb_per_s_{tag}"] = size / 1e6 / max(text_s, 1e-9)
+        out[f"peak_rss_mb_after_{tag}"] = _peak_rss_mb()
+        _release_chroma(root / f"home-{tag}")
+    out["ingest_time_ratio_10x_size"] = totals[-1] / totals[-2]
+    out["text_mb_per_s"] = min(v for k, v in out.items() if k.startswith("text_mb_per_s_"))
+    return out
+
+
+def bench_many_files(
+    settings: Settings, ours: OnnxMiniLM, sentences: Sequence[str], n_files: int, root: Path
+) -> dict[str, Any]:
+    """Ingest a folder of ``n_files`` short articles (2-5 paragraphs each): files/s and chunks/s."""
+    rng = random.Random(5)
+    folder = root / "many"
+    folder.mkdir()
+    for i in range(n_files):
+        (folder / f"{i:05d}.txt").write_text(synthetic_article(rng.randint(800, 3000), sentences, rng), encoding="utf-8")
+    home = settings.model_copy(update={"home": root / "home-many"})
+    seconds, report = _timed(lambda: ingest(folder, settings=home, embedder=ours))
+    again_s, _ = _timed(lambda: ingest(folder, settings=home, embedder=ours))
+    _release_chroma(root / "home-many")
+    return {"folder_files": n_files, "folder_ingest_s": seconds, "folder_files_per_s": n_files / seconds,
+            "folder_chunks_per_s": report.chunks_total / seconds, "folder_reingest_unchanged_s": again_s}
+
+
+def load_questions(path: Path = QUESTIONS_FILE) -> list[str]:
+    """The bench's fixed questions: written for it, not taken from the eval sets."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def bench_answers(settings: Settings, questions: Sequence[str]) -> dict[str, Any]:
+    """Extractive ``answer()`` latency on questions never seen by the process (model warm).
+
+    Window vectors are cached per process; the caches are emptied before every question so each
+    one costs what a new question on a large library costs. The baseline embeds every evidence
+    window alone (``exact_top`` unbounded), as answers did before.
+    """
+    from rag import answering
+    from rag.answering import answer
+    from rag.extractive import EXACT_TOP
+
+    answer("What do the articles say?", mode="extractive", settings=settings)  # warm-up: model, BM25, IDF
+    out: dict[str, Any] = {"answer_questions": len(questions)}
+    for tag, exact_top in (("", EXACT_TOP), ("_baseline", 10**6)):
+        seconds = []
+        for question in questions:
+            answering._vectors_for.cache_clear()
+            answering._vectors_for(answering.get_retriever(settings).embedder).exact_top = exact_top
+            seconds.append(_timed(lambda: answer(question, mode="extractive", settings=settings))[0])  # noqa: B023
+        out[f"answer_p50_s{tag}"] = float(np.percentile(seconds, 50))
+        out[f"answer_p95_s{tag}"] = float(np.percentile(seconds, 95))
+    answering._vectors_for.cache_clear()
+    out["answer_speedup_vs_baseline"] = out["answer_p50_s_baseline"] / out["answer_p50_s"]
+    return out
+
+
 def _machine() -> dict[str, Any]:
     import chromadb
     import onnxruntime
@@ -207,19 +309,23 @@ def _peak_rss_mb() -> float:
 
 
 def run(
-    settings: Settings, *, synthetic_chunks: int = 100_000, queries: int = 200, progress: bool = True
+    settings: Settings, *, synthetic_chunks: int | None = None, queries: int = 200, progress: bool = True,
+    quick: bool = False,
 ) -> dict[str, Any]:
     """Measure everything (see the module docstring) and return the figures as a JSON-able dict."""
     def say(message: str) -> None:
         if progress:
             print(f"bench: {message}", file=sys.stderr, flush=True)
 
+    started = time.perf_counter()
+    synthetic_chunks = synthetic_chunks or (5_000 if quick else 100_000)
+    queries = min(queries, 50) if quick else queries
     docs = [d for d in load_folder(settings.corpus, int(settings.max_file_mb * 1e6)) if isinstance(d, Document)]
     config = ChunkerConfig(settings.chunk_tokens, settings.chunk_overlap_sentences)
     chunk_texts = [c.text for d in docs for c in chunk_document(d, config)]
     sentences = [s.text for d in docs for s in d.sentences if s.kind == "body"]
     query_set = make_queries(sentences, max(1, queries), random.Random(42))
-    results: dict[str, Any] = {**_machine(), "targets": {k: v for k, (_, v) in TARGETS.items()}}
+    results: dict[str, Any] = {**_machine(), "quick": quick, "targets": {k: v for k, (_, v) in TARGETS.items()}}
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
         root = Path(tmp).resolve()
         results["model_load_s"], ours = _timed(lambda: OnnxMiniLM(batch_size=BATCH, threads=settings.onnx_threads))
@@ -228,8 +334,15 @@ def run(
             # A warm model, as in a long-lived process; model_load_s is what a fresh CLI run adds.
             seeds = settings.model_copy(update={"home": root / "seeds", "chroma_url": None, "embedding": "minilm-int8"})
             results |= bench_ingest(seeds, ours)
+            say(f"answers to {len(load_questions())} never-seen questions (and the same, every window embedded)")
+            results |= bench_answers(seeds, load_questions())
             say(f"{len(query_set)} queries on the corpus index")
             results |= bench_queries(Retriever(seeds, embedder=ours), query_set, "seeds")
+
+            results |= bench_article_sizes(seeds, ours, sentences, QUICK_SIZES if quick else FULL_SIZES, root, say)
+            n_files = 100 if quick else 1000
+            say(f"ingest of a folder of {n_files} short articles")
+            results |= bench_many_files(seeds, ours, sentences, n_files, root)
 
             say(f"building a synthetic index of {synthetic_chunks:,} chunks")
             synthetic = seeds.model_copy(update={"home": root / "synthetic"})
@@ -249,6 +362,7 @@ def run(
             results["peak_rss_mb_with_chroma_embedder"] = _peak_rss_mb()
         finally:
             _release_chroma(root)
+    results["bench_s"] = time.perf_counter() - started
     return results
 
 

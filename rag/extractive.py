@@ -205,8 +205,9 @@ class WindowVectors:
     keeps every answer's fact recall while embedding 8 windows instead of about 100.
     """
 
-    def __init__(self, embedder: Embedder, size: int = 50_000, chunks: int = 20_000) -> None:
+    def __init__(self, embedder: Embedder, size: int = 50_000, chunks: int = 20_000, exact_top: int = 0) -> None:
         self.embedder, self.size, self.chunks = embedder, size, chunks
+        self.exact_top = exact_top or EXACT_TOP  # the bench sets it very high to measure the old way
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sums: OrderedDict[str, dict[tuple[int, int], np.ndarray]] = OrderedDict()
 
@@ -264,11 +265,11 @@ def score_evidence(
     rank_part = np.array([W_RANK / (1 + min(e.chunk_rank for e in w)) for w in cands])
     rest = W_COVERAGE * coverage + rank_part + W_TYPE * type_match
     approx = vectors.approximate(cands, hits or [])
-    if approx is None or len(cands) <= EXACT_TOP:
+    if approx is None or len(cands) <= vectors.exact_top:
         sims = vectors.exact(texts) @ query_vector
     else:
         sims = approx @ query_vector
-        top = np.argsort(-(rest + W_COSINE * sims), kind="stable")[:EXACT_TOP]
+        top = np.argsort(-(rest + W_COSINE * sims), kind="stable")[: vectors.exact_top]
         sims[top] = vectors.exact([texts[i] for i in top]) @ query_vector
     scores = rest + W_COSINE * sims
     scored = [

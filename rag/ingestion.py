@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from rag.chunking import ChunkerConfig, chunk_document
 from rag.config import Settings, load_settings
@@ -25,6 +26,7 @@ from rag.types import DocMeta, IngestReport, SkippedFile
 # progress(message, done, total): done and total count bytes of the files being indexed, and
 # advance inside a file as its chunks are embedded.
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 STORE_BATCH = 256  # chunks embedded and written per call: bounds memory on huge files
 
 
@@ -79,18 +81,33 @@ def _scan(folder: Path, max_bytes: int, report: IngestReport) -> dict[str, _File
     return found
 
 
+class _Stopwatch:
+    """Seconds spent per stage, added up over files (IngestReport.stages)."""
+
+    def __init__(self, stages: dict[str, float]) -> None:
+        self.stages = stages
+
+    def __call__(self, stage: str, fn: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        try:
+            return fn()
+        finally:
+            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - started
+
+
 def _index_file(
     item: _File, store: Store, embedder: Embedder, config: ChunkerConfig, folder: Path,
-    step: Callable[[str, float], None],
+    step: Callable[[str, float], None], timed: _Stopwatch,
 ) -> set[str]:
     """Load, split, chunk, embed and store one file; the ids of its chunks."""
-    data = item.path.read_bytes()
+    data = timed("load", item.path.read_bytes)
     step(f"{item.source} (splitting)", 0.0)
-    doc = build_document(item.source, data, item.declared, folder=folder)
-    chunks = chunk_document(doc, config)
+    doc = timed("split", lambda: build_document(item.source, data, item.declared, folder=folder))
+    chunks = timed("chunk", lambda: chunk_document(doc, config))
     for at in range(0, len(chunks), STORE_BATCH):
         batch = chunks[at : at + STORE_BATCH]
-        store.upsert(doc, batch, embedder.embed([c.text for c in batch]), n_chunks=len(chunks))
+        vectors = timed("embed", lambda: embedder.embed([c.text for c in batch]))  # noqa: B023 - called at once
+        timed("store", lambda: store.upsert(doc, batch, vectors, n_chunks=len(chunks)))  # noqa: B023
         step(item.source, batch[-1].end / max(len(doc.text), 1))
     return {c.chunk_id for c in chunks}
 
@@ -135,6 +152,7 @@ def ingest(
         store.retag(index_state[p].all_ids, doc_metadata(doc))
 
     config = ChunkerConfig(settings.chunk_tokens, settings.chunk_overlap_sentences)
+    timed = _Stopwatch(report.stages)
     work = todo.add + todo.update
     total = sum(files[p].size for p in work)
     done = 0
@@ -147,7 +165,7 @@ def ingest(
             if progress:
                 progress(message, before + int(size * share), total)
 
-        fresh = _index_file(item, store, embedder, config, folder, step)  # type: ignore[arg-type]
+        fresh = _index_file(item, store, embedder, config, folder, step, timed)  # type: ignore[arg-type]
         # New chunks first, then the old ones go: a crash in between leaves extra chunks that the
         # next run sees and deletes, never a file with no chunks at all.
         state = index_state.get(p)
@@ -164,7 +182,7 @@ def ingest(
     report.retagged = sorted(name[p] for p in retag)
     report.unchanged = sorted(name[p] for p in todo.unchanged if p not in retag)
     report.removed = sorted(name[p] for p in todo.remove)
-    lexical = rebuild_lexical(store) if report.changed or rebuild else current_lexical(store)
+    lexical = timed("bm25", lambda: rebuild_lexical(store) if report.changed or rebuild else current_lexical(store))
     report.chunks_total = len(lexical)
     report.seconds = time.perf_counter() - started
     return report

@@ -117,6 +117,7 @@ class IngestReport:
     folder: str = ""
     files_read: int = 0  # article files of the folder that could be read (new, changed or not)
     retagged: list[str] = field(default_factory=list)  # metadata changed, text not: no re-embedding
+    stages: dict[str, float] = field(default_factory=dict)  # seconds: load, split, chunk, embed, store, bm25
 
     @property
     def changed(self) -> bool:
