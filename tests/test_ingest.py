@@ -142,3 +142,26 @@ def test_bm25_finds_exact_rare_terms(settings: Settings, hash_embedder: HashEmbe
     ingest(settings=settings, embedder=hash_embedder)
     hits = Retriever(settings, embedder=hash_embedder).search("Snegovaya", k=1)
     assert hits[0].source == "003_74ddc438a967e230.txt" and hits[0].bm25_rank == 0
+
+
+def test_progress_moves_inside_a_large_file(tmp_path: Path, hash_embedder: HashEmbedder) -> None:
+    import random
+
+    from rag.bench import synthetic_article
+    from rag.ingestion import STORE_BATCH
+
+    sentences = [f"Sentence {i} says the delegation met in Geneva on day {i}." for i in range(200)]
+    folder = tmp_path / "big"
+    folder.mkdir()
+    text = synthetic_article(300_000, sentences, random.Random(1))
+    (folder / "big.txt").write_text(text, encoding="utf-8")
+    calls: list[tuple[str, int, int]] = []
+    report = ingest(folder, settings=Settings(home=tmp_path / "home"), embedder=hash_embedder,
+                    progress=lambda message, done, total: calls.append((message, done, total)))
+    assert report.chunks_total > 2 * STORE_BATCH  # several batches
+    total = len(text.encode())
+    done = [d for _, d, t in calls if t == total]
+    assert len(done) == len(calls) and done == sorted(done) and done[-1] == total
+    assert len([d for d in done if 0 < d < total]) >= 2  # the bar moves before the file is finished
+    assert any("splitting" in message for message, _, _ in calls)
+    assert set(report.stages) >= {"load", "split", "chunk", "embed", "store"}
