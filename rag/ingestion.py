@@ -156,6 +156,7 @@ def ingest(
     work = todo.add + todo.update
     total = sum(files[p].size for p in work)
     done = 0
+    failed: set[str] = set()
     if work and embedder is None:
         embedder = make_embedder(settings)
     for p in work:
@@ -165,10 +166,19 @@ def ingest(
             if progress:
                 progress(message, before + int(size * share), total)
 
-        fresh = _index_file(item, store, embedder, config, folder, step, timed)  # type: ignore[arg-type]
+        state = index_state.get(p)
+        try:
+            fresh = _index_file(item, store, embedder, config, folder, step, timed)  # type: ignore[arg-type]
+        except (Skip, OSError) as exc:  # all boilerplate, or the file vanished since the scan
+            reason = str(exc) if isinstance(exc, Skip) else f"cannot read: {exc.strerror or exc}"
+            report.skipped.append(SkippedFile(item.source, reason))
+            failed.add(p)
+            if state:
+                report.warnings.append(f"{item.source}: skipped now, its previously indexed chunks are kept")
+            done += item.size
+            continue
         # New chunks first, then the old ones go: a crash in between leaves extra chunks that the
         # next run sees and deletes, never a file with no chunks at all.
-        state = index_state.get(p)
         if state:
             store.delete([i for i in state.all_ids if i not in fresh])
         done += item.size
@@ -177,8 +187,9 @@ def ingest(
     for p, ids in todo.remove.items():
         store.delete(ids)
 
-    report.added = sorted(name[p] for p in todo.add)
-    report.updated = sorted(name[p] for p in todo.update)
+    report.files_read -= len(failed)
+    report.added = sorted(name[p] for p in todo.add if p not in failed)
+    report.updated = sorted(name[p] for p in todo.update if p not in failed)
     report.retagged = sorted(name[p] for p in retag)
     report.unchanged = sorted(name[p] for p in todo.unchanged if p not in retag)
     report.removed = sorted(name[p] for p in todo.remove)

@@ -165,3 +165,12 @@ def test_progress_moves_inside_a_large_file(tmp_path: Path, hash_embedder: HashE
     assert len([d for d in done if 0 < d < total]) >= 2  # the bar moves before the file is finished
     assert any("splitting" in message for message, _, _ in calls)
     assert set(report.stages) >= {"load", "split", "chunk", "embed", "store"}
+
+
+def test_a_file_that_is_all_boilerplate_is_skipped_not_fatal(settings: Settings, corpus: Path,
+                                                             hash_embedder: HashEmbedder) -> None:
+    (corpus / "promo.txt").write_text("Download our app on the App Store\nGet the app on Google Play\n", encoding="utf-8")
+    report = ingest(settings=settings, embedder=hash_embedder)
+    assert len(report.added) == 5 and "promo.txt" not in report.added
+    assert {s.source: s.reason for s in report.skipped}["promo.txt"].startswith("no article text")
+    assert report.files_read == 5
