@@ -219,8 +219,11 @@ def bench_article_sizes(
         folder.mkdir(parents=True)
         (folder / "article.txt").write_text(synthetic_article(size, sentences, rng), encoding="utf-8")
         say(f"ingest of one {size / 1e6:g} MB article")
-        home = settings.model_copy(update={"home": root / f"home-{tag}"})
+        home = settings.model_copy(update={"home": root / f"home-{tag}",
+                                           "max_file_mb": max(settings.max_file_mb, 1.2 * size / 1e6)})
         seconds, report = _timed(lambda: ingest(folder, settings=home, embedder=ours))  # noqa: B023 - called at once
+        if report.skipped or not report.chunks_total:
+            raise RuntimeError(f"bench: the {tag} article was not indexed: {report.skipped}")
         totals.append(seconds)
         out[f"ingest_{tag}_s"] = seconds
         out[f"ingest_{tag}_chunks"] = report.chunks_total

@@ -75,12 +75,15 @@ def _article_row(a: Article) -> list[str]:
     return [a.folder, a.source, a.outlet, a.title, a.published or "unknown", f"{a.chunks}{state}"]
 
 
-def _table(header: list[str], rows: list[list[str]], widths: list[int]) -> str:
-    def cut(value: str, width: int) -> str:
-        return value if len(value) <= width else value[: width - 1] + "…"
+def _table(header: list[str], rows: list[list[str]], widths: list[int], keep_end: int = 0) -> str:
+    """Aligned columns; the first ``keep_end`` columns (paths) are cut from the left, others from the right."""
+    def cut(value: str, width: int, column: int) -> str:
+        if len(value) <= width:
+            return value
+        return "…" + value[-(width - 1):] if column < keep_end else value[: width - 1] + "…"
 
-    lines = ["  ".join(cut(h, w).ljust(w) for h, w in zip(header, widths)).rstrip()]
-    lines += ["  ".join(cut(v, w).ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    lines += ["  ".join(cut(v, w, c).ljust(w) for c, (v, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
     return "\n".join(lines)
 
 
@@ -95,7 +98,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("the library is empty: run `rag ingest PATH`")
         return 0
     print(_table(["folder", "file", "outlet", "title", "date", "chunks"], [_article_row(a) for a in found],
-                 [30, 28, 18, 40, 10, 6]))
+                 [30, 28, 18, 40, 10, 6], keep_end=2))
     folders = len({a.folder for a in found})
     print(f"\n{len(found)} articles from {folders} folder(s), {sum(a.chunks for a in found)} chunks")
     return 0
@@ -192,7 +195,6 @@ CHAT_HELP = "Ask about the articles; follow-ups may refer to earlier answers. /r
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """An interactive session: each question goes to answer() with the earlier turns as history."""
-    from rag.types import Answer
 
     settings = _settings(args)
     history: list[Answer] = []
@@ -242,14 +244,20 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date-from", help="published on or after YYYY-MM-DD")
     p.add_argument("--date-to", help="published on or before YYYY-MM-DD")
 
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {value!r}")
-    return number
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number of at least {minimum}, got {value!r}")
+        return number
+
+    return parse
+
+
+_positive, _non_negative = _at_least(1), _at_least(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -284,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
         "one folder holds. Ingesting their folder again adds them back.",
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="file to remove (path, or name if unambiguous)")
-    p.add_argument("--folder", help="remove every article ingested from this folder")
+    p.add_argument("--folder", help="remove every article ingested from this folder (or a folder inside it)")
     p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser(
@@ -295,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="the article (path, or name if unambiguous)")
     p.add_argument("--outlet")
     p.add_argument("--title")
-    p.add_argument("--date", help="publication date YYYY-MM-DD ('unknown' clears it)")
+    p.add_argument("--date", help="publication date YYYY-MM-DD ('unknown': the article's own dateline, if any)")
     p.add_argument("--url")
     p.set_defaults(func=cmd_meta)
 
@@ -318,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=CHAT_HELP + " Questions are read from standard input, one per line.",
     )
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], help="default: RAG_LLM_MODE or auto")
-    p.add_argument("--turns", type=int, default=6, help="earlier answers passed as history (default 6)")
+    p.add_argument("--turns", type=_non_negative, default=6, help="earlier answers passed as history (default 6; 0: none)")
     _add_filters(p)
     p.set_defaults(func=cmd_chat)
 

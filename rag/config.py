@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     collection: str = Field("articles", description="Name of the Chroma collection.")
 
     # --- loading and chunking ---
-    max_file_mb: float = Field(10.0, gt=0, description="Files larger than this are skipped with a message.")
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this (MB) are skipped with a message.")
     chunk_tokens: int = Field(120, ge=32, le=400, description="Target chunk size in cl100k tokens.")
     chunk_overlap_sentences: int = Field(1, ge=0, le=3, description="Sentences repeated between neighbouring chunks.")
 

@@ -139,7 +139,14 @@ def ingest(
     if rebuild:
         store.reset()
     prefix = folder.as_posix().rstrip("/") + "/"
-    index_state = {p: s for p, s in store.sources().items() if p.startswith(prefix)}
+    library = store.sources()
+    # An ingest owns the articles ingested from exactly this folder. A file here that the library
+    # holds from another folder (ingested through a subfolder, or a parent) stays with that one.
+    index_state = {p: s for p, s in library.items() if s.meta.get("folder") == folder.as_posix()}
+    foreign = sorted(p for p in files if p in library and p not in index_state)
+    for p in foreign:
+        report.warnings.append(f"{files.pop(p).source}: already in the library from {library[p].meta['folder']}; "
+                               "left there (`rag remove` it first to index it from here)")
     skipped_paths = {prefix + s.source for s in report.skipped}
     todo = plan({p: f.sha for p, f in files.items()}, skipped_paths, index_state)
     name = {p: p[len(prefix):] for p in set(files) | set(index_state)}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,14 @@ from rag.config import Settings, load_settings
 from rag.documents import Skip, build_document, read_bytes
 from rag.embeddings import embedding_id
 from rag.errors import IndexMissingError, InputError
-from rag.metadata import METADATA_FILE, load_metadata_file
+from rag.metadata import METADATA_FILE, check_date, load_metadata_file
 from rag.store import SourceState, Store, doc_metadata
 from rag.types import Article, DocMeta
 
 
-def _store(settings: Settings | None) -> Store:
+def _store(settings: Settings | None, store: Store | None = None) -> Store:
     settings = settings or load_settings()
-    store = Store(settings, embedding_id(settings))
+    store = store or Store(settings, embedding_id(settings))
     if not store.exists():
         raise IndexMissingError(
             f"no index yet in {settings.chroma_url or settings.chroma_path}: run `rag ingest` first"
@@ -44,9 +43,9 @@ def _article(path: str, state: SourceState) -> Article:
     )
 
 
-def articles(settings: Settings | None = None) -> list[Article]:
-    """Every article in the library, sorted by folder and file name."""
-    states = _store(settings).sources()
+def articles(settings: Settings | None = None, *, store: Store | None = None) -> list[Article]:
+    """Every article in the library, sorted by folder and file name (``store``: an open index to use)."""
+    states = _store(settings, store).sources()
     return sorted((_article(p, s) for p, s in states.items()), key=lambda a: (a.folder, a.source))
 
 
@@ -78,20 +77,21 @@ def _after_change(store: Store) -> None:
 
 
 def remove(files: list[str] | None = None, *, folder: str | Path | None = None,
-           settings: Settings | None = None) -> list[Article]:
-    """Take articles out of the library: the given files, or every article ingested from ``folder``.
+           settings: Settings | None = None, store: Store | None = None) -> list[Article]:
+    """Take articles out of the library: the given files, or every article ingested from ``folder``
+    or a folder inside it.
 
     Returns what was removed. The files on disk are left alone (ingesting their folder again adds
     them back).
     """
     if not files and folder is None:
         raise InputError("say what to remove: one or more files, or a folder")
-    store = _store(settings)
+    store = _store(settings, store)
     states = store.sources()
     paths = _resolve(list(files or []), states)
     if folder is not None:
         prefix = Path(folder).expanduser().resolve().as_posix().rstrip("/") + "/"
-        under = [p for p in states if p.startswith(prefix)]
+        under = [p for p, s in states.items() if (s.meta["folder"].rstrip("/") + "/").startswith(prefix)]
         if not under:
             raise InputError(f"no article in the library was ingested from {prefix.rstrip('/')} (see `rag list`)")
         paths += [p for p in under if p not in paths]
@@ -122,19 +122,17 @@ def _write_metadata(folder: Path, source: str, meta: DocMeta) -> None:
 
 
 def set_metadata(file: str, *, outlet: str | None = None, title: str | None = None, published: str | None = None,
-                 url: str | None = None, settings: Settings | None = None) -> Article:
+                 url: str | None = None, settings: Settings | None = None, store: Store | None = None) -> Article:
     """Set an indexed article's outlet, title, publication date (YYYY-MM-DD) or URL.
 
-    Fields left as None keep their value. The change is written to the folder's metadata.json and
-    applied to the index at once, without re-embedding.
+    Fields left as None keep their value; "unknown" (or "") falls back to what the article's text
+    states, if anything. The change is written to the folder's metadata.json and applied to the index
+    at once, without re-embedding.
     """
     if published is not None and published not in ("", "unknown"):
-        try:
-            date.fromisoformat(published)
-        except ValueError:
-            raise InputError(f"date must be YYYY-MM-DD, got {published!r}") from None
+        check_date(published)
     settings = settings or load_settings()
-    store = _store(settings)
+    store = _store(settings, store)
     states = store.sources()
     path = _resolve([file], states)[0]
     state = states[path]

@@ -29,6 +29,21 @@ _MDY = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),\s+(20\d{2})\b")
 HEADER_CHARS = 1500
 
 
+def check_date(value: object, what: str = "date") -> str:
+    """``value`` if it is a real calendar date written YYYY-MM-DD, else an InputError saying so.
+
+    (``date.fromisoformat`` alone also takes "20250102" and "2025-W01-1", which nothing else here reads.)
+    """
+    text = str(value)
+    try:
+        if not _ISO.fullmatch(text):
+            raise ValueError
+        date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{what} must be a date YYYY-MM-DD, got {value!r}") from None
+    return text
+
+
 def _valid(y: int, m: int | None, d: int) -> str | None:
     if not m:
         return None
@@ -76,8 +91,11 @@ def load_metadata_file(folder: Path) -> dict[str, DocMeta]:
         published = entry.get("published")
         if published in ("", "unknown"):
             published = None
-        if published is not None and not _ISO.fullmatch(str(published)):
-            raise InputError(f"{path}: {name}: published must be YYYY-MM-DD or 'unknown', got {published!r}")
+        if published is not None:
+            try:
+                check_date(published, f"{path}: {name}: published")
+            except InputError as exc:
+                raise InputError(f"{exc} (or 'unknown')") from None
         result[name] = DocMeta(
             outlet=str(entry.get("outlet") or "unknown"),
             title=str(entry.get("title") or "unknown"),

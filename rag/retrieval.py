@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -15,11 +13,11 @@ from rag.config import Settings, load_settings
 from rag.embeddings import Embedder, make_embedder
 from rag.errors import IndexMissingError, InputError
 from rag.lexical import LexicalIndex
+from rag.metadata import check_date
 from rag.store import Store, published_ord
 from rag.types import Hit
 
 FILTER_KEYS = ("source", "outlet", "date_from", "date_to")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -47,12 +45,7 @@ class Filters:
 
         for key in ("date_from", "date_to"):
             if raw.get(key):
-                try:
-                    if not _ISO_DATE.fullmatch(str(raw[key])):
-                        raise ValueError
-                    date.fromisoformat(str(raw[key]))
-                except ValueError:
-                    raise InputError(f"filter {key} must be a date YYYY-MM-DD, got {raw[key]!r}") from None
+                check_date(raw[key], f"filter {key}")
         return cls(as_tuple(raw.get("source")), as_tuple(raw.get("outlet")), raw.get("date_from"), raw.get("date_to"))
 
     @property
