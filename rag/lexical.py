@@ -89,6 +89,20 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def postings(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The index's terms, and for term ``t`` the rows holding it: ``rows[starts[t]:starts[t + 1]]``.
+
+        Read from the BM25 matrix (compressed sparse columns), so document frequencies and the terms
+        of each article come without tokenizing every chunk again.
+        """
+        if not self.ids:
+            return [], np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        starts = np.asarray(self._bm25.scores["indptr"])
+        vocab = sorted(self._bm25.vocab_dict.items(), key=lambda item: item[1])
+        # bm25s keeps a column for every term but its empty placeholder, which sorts last.
+        terms = [term for term, _ in vocab][: len(starts) - 1]
+        return terms, starts, np.asarray(self._bm25.scores["indices"])
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for ``query`` (zeros when no term matches)."""
         terms = tokenize(query)
