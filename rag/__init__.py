@@ -13,9 +13,10 @@ from rag.answering import CANNOT_ANSWER, answer, answer_stream
 from rag.config import Settings, load_settings
 from rag.errors import ConfigError, IndexMismatchError, InputError, LLMError, RagError
 from rag.ingestion import ingest as _ingest
-from rag.library import articles, remove, set_metadata
+from rag.library import article_view, articles, remove, set_metadata, status
+from rag.uploads import UploadResult, add_upload
 from rag.retrieval import Filters, forget_retrievers, retrieve
-from rag.types import Answer, Article, Citation, Hit, IngestReport, SkippedFile
+from rag.types import Answer, Article, ArticleView, Citation, Hit, IndexStatus, IngestReport, SkippedFile
 
 
 def ingest(path=None, *, rebuild=False, settings=None, progress=None) -> IngestReport:  # noqa: ANN001
@@ -30,7 +31,8 @@ def ingest(path=None, *, rebuild=False, settings=None, progress=None) -> IngestR
 
 
 __all__ = [
-    "CANNOT_ANSWER", "Answer", "Article", "Citation", "ConfigError", "Filters", "Hit", "IndexMismatchError", "IngestReport", "InputError",
+    "CANNOT_ANSWER", "Answer", "Article", "ArticleView", "Citation", "IndexStatus", "UploadResult", "add_upload",
+    "article_view", "status", "ConfigError", "Filters", "Hit", "IndexMismatchError", "IngestReport", "InputError",
     "LLMError", "RagError", "Settings", "SkippedFile", "answer", "answer_stream", "articles", "ingest", "load_settings", "remove", "retrieve",
     "set_metadata",
 ]

@@ -65,6 +65,11 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
         data = path.read_bytes()
     except OSError as exc:
         raise Skip(f"cannot read: {exc.strerror or exc}") from None
+    return check_bytes(data)
+
+
+def check_bytes(data: bytes) -> bytes:
+    """``data`` if it looks like text, or Skip: empty, or binary (NUL bytes, many control bytes)."""
     if not data.strip():
         raise Skip("empty file")
     head = data[:_SNIFF]

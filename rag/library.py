@@ -19,7 +19,7 @@ from rag.embeddings import embedding_id
 from rag.errors import IndexMissingError, InputError
 from rag.metadata import METADATA_FILE, check_date, load_metadata_file
 from rag.store import SourceState, Store, doc_metadata
-from rag.types import Article, DocMeta
+from rag.types import Article, ArticleView, DocMeta, IndexStatus
 
 
 def _store(settings: Settings | None, store: Store | None = None) -> Store:
@@ -157,3 +157,33 @@ def set_metadata(file: str, *, outlet: str | None = None, title: str | None = No
     store.retag(state.all_ids, doc_metadata(doc))
     _after_change(store)
     return _article(path, store.sources({"path": path})[path])
+
+
+def article_view(file: str, *, settings: Settings | None = None, store: Store | None = None) -> ArticleView:
+    """An indexed article as the reader shows it: its original text (what citation offsets point
+    into) and the boilerplate spans excluded from the index."""
+    settings = settings or load_settings()
+    store = _store(settings, store)
+    states = store.sources()
+    path = _resolve([file], states)[0]
+    state = states[path]
+    try:
+        data = read_bytes(Path(path), int(settings.max_file_mb * 1e6))
+    except Skip as reason:
+        raise InputError(f"{path}: {reason}") from None
+    meta = DocMeta(state.meta.get("outlet", "unknown"), state.meta.get("title", "unknown"))
+    doc = build_document(state.meta["source"], data, meta, folder=Path(state.meta["folder"]))
+    changed = doc.sha256 != state.meta["file_sha"]
+    return ArticleView(_article(path, state), doc.text, doc.excluded, changed)
+
+
+def status(settings: Settings | None = None) -> IndexStatus:
+    """What the index holds and how it was built (for the app's sidebar and `rag list`)."""
+    settings = settings or load_settings()
+    store = Store(settings, embedding_id(settings))
+    where = settings.chroma_url or str(settings.chroma_path)
+    if not store.exists():
+        return IndexStatus(where, str(settings.corpus), 0, 0, 0, embedding_id(settings))
+    found = articles(settings, store=store)
+    return IndexStatus(where, str(settings.corpus), len(found), len({a.folder for a in found}),
+                       sum(a.chunks for a in found), embedding_id(settings))

@@ -102,6 +102,28 @@ class SkippedFile:
     reason: str
 
 
+@dataclass(frozen=True)
+class ArticleView:
+    """An article with its original text and the boilerplate spans kept out of the index."""
+
+    article: Article
+    text: str
+    excluded: list[Span]
+    changed_since_indexed: bool = False  # the file differs from what was indexed: re-ingest it
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """Where the index lives, what it holds, and the embedding model it was built with."""
+
+    location: str
+    corpus: str
+    articles: int
+    folders: int
+    chunks: int
+    embedding: str
+
+
 @dataclass
 class IngestReport:
     """What an ingest run changed."""
