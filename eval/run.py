@@ -11,7 +11,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,7 +76,8 @@ def prepare_index(settings: Settings) -> list[str]:
 
 
 def run_ours(
-    cases: Sequence[dict[str, Any]], mode: str, settings: Settings, progress: bool = True
+    cases: Sequence[dict[str, Any]], mode: str, settings: Settings, progress: bool = True,
+    on_case: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Answer and score every case with our pipeline; retrieval rank from ``retrieve(question, k=5)``."""
     from tqdm import tqdm
@@ -107,6 +108,8 @@ def run_ours(
             {"source": c.source, "start": c.start, "end": c.end, "quote": c.quote, "valid": ok}
             for c, ok in zip(cites, valid)])
         results.append(row)
+        if on_case:
+            on_case(len(results), len(cases))
     return results
 
 
@@ -147,7 +150,8 @@ def run_judge(results: list[dict[str, Any]], settings: Settings) -> dict[str, An
 
 
 def run_eval(cases_path: Path, mode: str, out_dir: Path, settings: Settings, peer: bool = True, judge: bool = False,
-             limit: int | None = None, baseline_path: Path | None = None) -> dict[str, Any]:
+             limit: int | None = None, baseline_path: Path | None = None,
+             on_case: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Evaluate, write metrics.json / report.md / plots into ``out_dir``; the result dict holds everything."""
     started = time.perf_counter()
     baseline = None
@@ -160,7 +164,7 @@ def run_eval(cases_path: Path, mode: str, out_dir: Path, settings: Settings, pee
             "n_cases": len(cases), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "corpus": str(settings.corpus), "embedding": settings.embedding, "chunk_tokens": settings.chunk_tokens,
             "notices": prepare_index(settings)}
-    results = run_ours(cases, mode, settings)
+    results = run_ours(cases, mode, settings, on_case=on_case)
     meta["modes_used"] = dict(Counter(r["mode_used"] for r in results))
     meta["ours_s"] = round(time.perf_counter() - started, 1)
     result: dict[str, Any] = {"run": meta, "metrics": scoring.aggregate(results),

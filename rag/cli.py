@@ -230,6 +230,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return eval_main(args.eval_args, settings=_settings(args))
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Run the Streamlit app (ui/app.py) on 127.0.0.1 unless told otherwise, with telemetry off."""
+    import os
+    import subprocess
+
+    from rag.config import PROJECT_ROOT
+
+    _settings(args)  # bad settings fail here, with the usual message, before Streamlit starts
+    app = PROJECT_ROOT / "ui" / "app.py"
+    if not app.is_file():
+        raise InputError(f"the app is not where it should be: {app}")
+    env = dict(os.environ)
+    if args.home:
+        env["RAG_HOME"] = args.home
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
+               "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    print(f"rag ui: http://{args.host}:{args.port}", file=sys.stderr)
+    return subprocess.call(command, env=env)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from rag import bench
 
@@ -335,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="All arguments are passed to the eval script: python -m eval --help",
     )
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("ui", help="start the Streamlit app (Ask, Library, Eval)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_positive, default=8501, help="port (default 8501)")
+    p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("bench", help="measure ingest (per stage, by size), answer and query latency, memory",
                        description="Benchmarks in one process, offline, in temporary folders. The full run takes "

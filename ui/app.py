@@ -1,0 +1,57 @@
+"""The Streamlit app: ask with verifiable citations, read and manage the articles, run the eval.
+
+Start it with `rag ui` or `streamlit run ui/app.py`. It calls only rag's public API.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run ui/app.py` puts ui/ on the path, not the project root that holds ui/ and eval/.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+import rag  # noqa: E402
+from ui.common import base_settings, ensure_index  # noqa: E402
+from ui.views import ask, evaluate, library  # noqa: E402
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.header("Answering")
+        st.radio("Mode", ["auto", "extractive", "llm"], key="llm_mode", horizontal=True,
+                 help="auto: the LLM when one is configured and reachable, else extractive (and it says so)")
+        base = base_settings()
+        st.text_input("LLM base URL", key="llm_base_url", placeholder=base.llm_base_url or "OpenAI",
+                      help="An OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama")
+        st.text_input("LLM model", key="llm_model", placeholder=base.llm_model)
+        st.text_input("API key", key="llm_api_key", type="password",
+                      help="Held in this browser session only: never written, logged or shown.")
+        st.header("Index")
+        try:
+            info = ensure_index()
+        except rag.RagError as exc:
+            st.error(str(exc))
+            return
+        st.caption(f"corpus folder: {info.corpus}\n\n{info.articles} articles from {info.folders} folder(s), "
+                   f"{info.chunks} chunks\n\nembedding: {info.embedding}\n\nindex: {info.location}")
+
+
+def main() -> None:
+    st.set_page_config(page_title="rag: grounded answers", page_icon="📰", layout="wide")
+    pages = {
+        "ask": st.Page(ask.render, title="Ask", icon="💬", url_path="ask", default=True),
+        "library": st.Page(library.render, title="Library", icon="📚", url_path="library"),
+        "eval": st.Page(evaluate.render, title="Eval", icon="📊", url_path="eval"),
+    }
+    st.session_state["pages"] = pages
+    nav = st.navigation(list(pages.values()))
+    sidebar()
+    nav.run()
+
+
+main()

@@ -1,0 +1,73 @@
+"""Shared app state: settings from the sidebar, the index made ready once per process, safe text.
+
+Everything shown from a document or a model goes through ``md_text`` (Markdown special characters
+escaped) and is never rendered as HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import streamlit as st
+from pydantic import SecretStr
+
+import rag
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:<&])")
+
+
+def md_text(text: str) -> str:
+    """``text`` for st.markdown: every Markdown special character escaped, whitespace folded."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def highlighted(before: str, quote: str, after: str) -> str:
+    """Markdown of a passage with the quote highlighted (Streamlit's own background directive)."""
+    return f"{md_text(before)} :orange-background[{md_text(quote)}] {md_text(after)}".strip()
+
+
+@st.cache_resource(show_spinner=False)
+def base_settings() -> rag.Settings:
+    """The settings from RAG_* variables / rag.toml, read once per process."""
+    return rag.load_settings()
+
+
+def settings() -> rag.Settings:
+    """Base settings with this session's sidebar choices (the API key stays in the session)."""
+    base = base_settings()
+    chosen: dict[str, Any] = {}
+    for key in ("llm_mode", "llm_base_url", "llm_model"):
+        value = st.session_state.get(key)
+        if value not in (None, ""):
+            chosen[key] = value
+    if st.session_state.get("llm_api_key"):
+        chosen["llm_api_key"] = SecretStr(st.session_state["llm_api_key"])
+    return base.model_copy(update=chosen) if chosen else base
+
+
+@st.cache_resource(show_spinner=False)
+def _index_ready(home: str, collection: str, corpus: str) -> rag.IndexStatus:
+    """Index the corpus on the first start (with a progress bar); load the model and index once."""
+    settings = base_settings()
+    info = rag.status(settings)
+    if info.articles == 0:
+        bar = st.progress(0.0, text=f"First start: indexing {corpus}…")
+
+        def progress(message: str, done: int, total: int) -> None:
+            bar.progress(min(done / max(total, 1), 1.0), text=f"Indexing {message}")
+
+        rag.ingest(settings.corpus, settings=settings, progress=progress)
+        bar.empty()
+    rag.retrieve("warm up", k=1, settings=settings)  # loads the model and BM25 once per process
+    return rag.status(settings)
+
+
+def ensure_index() -> rag.IndexStatus:
+    s = base_settings()
+    return _index_ready(str(s.home), s.collection, str(s.corpus))
+
+
+def forget_status() -> None:
+    """After an upload or a removal: the cached status is out of date."""
+    _index_ready.clear()

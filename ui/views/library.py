@@ -1,0 +1,143 @@
+"""Library: every article, a reader (boilerplate greyed, cited span highlighted), upload, removal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+import rag
+from ui.common import ensure_index, forget_status, md_text, settings
+
+# Our own script (no document text in it): scroll the page to the cited passage's anchor.
+_SCROLL = """<script>
+const target = window.parent.document.getElementById("cited-passage");
+if (target) { target.scrollIntoView({behavior: "instant", block: "start"}); }
+</script>"""
+
+
+def _segments(view: rag.ArticleView, mark: tuple[int, int] | None) -> list[tuple[int, int, str]]:
+    """(start, end, kind) pieces of the text: 'excluded', 'cited' or 'text', in order."""
+    cuts = {0, len(view.text)}
+    spans = [(s.start, s.end, "excluded") for s in view.excluded]
+    if mark:
+        spans.append((mark[0], mark[1], "cited"))
+    for a, b, _ in spans:
+        cuts |= {a, b}
+    points = sorted(c for c in cuts if 0 <= c <= len(view.text))
+    pieces = []
+    for a, b in zip(points, points[1:]):
+        kind = "text"
+        for s, e, k in spans:
+            if s <= a and b <= e:
+                kind = "cited" if k == "cited" or kind == "cited" else k
+        pieces.append((a, b, kind))
+    return pieces
+
+
+def _render_text(view: rag.ArticleView, mark: tuple[int, int] | None) -> None:
+    """The article as paragraphs of Markdown-escaped text: boilerplate grey, the cited span highlighted."""
+    paragraph: list[str] = []
+    cited_here = False
+
+    def flush() -> None:
+        nonlocal cited_here
+        if paragraph:
+            if cited_here:
+                st.markdown("###### Cited passage", anchor="cited-passage")
+            st.markdown(" ".join(paragraph))
+            paragraph.clear()
+            cited_here = False
+
+    for start, end, kind in _segments(view, mark):
+        blocks = view.text[start:end].split("\n\n")
+        for i, block in enumerate(blocks):
+            if i > 0:
+                flush()
+            if not block.strip():
+                continue
+            text = md_text(block)
+            if kind == "excluded":
+                paragraph.append(f":gray[{text}]")
+            elif kind == "cited":
+                paragraph.append(f":orange-background[{text}]")
+                cited_here = True
+            else:
+                paragraph.append(text)
+    flush()
+
+
+def _reader(arts: list[rag.Article]) -> None:
+    wanted = st.session_state.get("reader") or {}
+    paths = [a.path for a in arts]
+    index = paths.index(wanted["path"]) if wanted.get("path") in paths else 0
+    label = {a.path: f"{a.source} — {a.outlet}, {a.published or 'date unknown'} ({a.folder})" for a in arts}
+    path = st.selectbox("Article", paths, index=index, format_func=label.get, key="reader_path")
+    view = rag.article_view(path, settings=settings())
+    mark = (wanted["start"], wanted["end"]) if wanted.get("path") == path else None
+    art = view.article
+    st.subheader(art.title if art.title != "unknown" else art.source, anchor=False)
+    st.caption(f"{art.outlet} · {art.published or 'date unknown'} · {art.chunks} chunks · {art.path}")
+    if view.changed_since_indexed:
+        st.warning("This file changed since it was indexed: ingest its folder again before checking quotes.")
+    st.caption("Grey: boilerplate kept out of the index. Highlighted: the cited words.")
+    _render_text(view, mark)
+    if mark:
+        components.html(_SCROLL, height=0)
+
+
+def _upload() -> None:
+    with st.form("upload", clear_on_submit=True):
+        files = st.file_uploader("Add articles (.txt, .md, .html)", type=["txt", "md", "html", "htm"],
+                                 accept_multiple_files=True)
+        c1, c2, c3 = st.columns(3)
+        outlet = c1.text_input("Outlet")
+        title = c2.text_input("Title (one file only)")
+        published = c3.date_input("Published", value=None, min_value=date(1900, 1, 1))
+        submitted = st.form_submit_button("Upload and index")
+    if not submitted or not files:
+        return
+    for file in files:
+        bar = st.progress(0.0, text=f"Indexing {file.name}…")
+        try:
+            result = rag.add_upload(
+                file.name, file.getvalue(), outlet=outlet or None, title=(title or None) if len(files) == 1 else None,
+                published=published.isoformat() if published else None, settings=settings(),
+                progress=lambda m, d, t: bar.progress(min(d / max(t, 1), 1.0), text=f"Indexing {m}"),  # noqa: B023
+            )
+        except rag.RagError as exc:
+            st.error(str(exc))
+            continue
+        finally:
+            bar.empty()
+        if result.duplicate_of:
+            st.warning(f"{file.name}: already in the library as {result.duplicate_of}; not added again.")
+        else:
+            st.success(f"{file.name}: added as {result.name} ({result.article.chunks} chunks).")
+    forget_status()
+
+
+def render() -> None:
+    st.title("Library")
+    ensure_index()
+    arts = rag.articles(settings())
+    st.dataframe(
+        [{"folder": a.folder, "file": a.source, "outlet": a.outlet, "title": a.title,
+          "date": a.published or "unknown", "chunks": a.chunks} for a in arts],
+        hide_index=True, use_container_width=True,
+    )
+    read, add, drop = st.tabs(["Read", "Upload", "Remove"])
+    with read:
+        if arts:
+            _reader(arts)
+    with add:
+        _upload()
+    with drop:
+        path = st.selectbox("Article to remove from the index (the file stays on disk)", [a.path for a in arts],
+                            index=None, key="remove_path")
+        if path and st.button("Remove", type="primary"):
+            removed = rag.remove([path], settings=settings())
+            forget_status()
+            st.success(f"Removed {removed[0].source} ({removed[0].chunks} chunks) from both indexes.")
+            st.rerun()
