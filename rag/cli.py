@@ -245,7 +245,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if args.home:
         env["RAG_HOME"] = args.home
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
-               "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "minimal"]
     print(f"rag ui: http://{args.host}:{args.port}", file=sys.stderr)
     return subprocess.call(command, env=env)
 

@@ -42,11 +42,12 @@ def sidebar() -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="rag: grounded answers", page_icon="📰", layout="wide")
+    st.set_page_config(page_title="rag: grounded answers", page_icon=":material/newspaper:", layout="wide")
+    # Material icons ship with Streamlit (emoji need a font the machine may not have).
     pages = {
-        "ask": st.Page(ask.render, title="Ask", icon="💬", url_path="ask", default=True),
-        "library": st.Page(library.render, title="Library", icon="📚", url_path="library"),
-        "eval": st.Page(evaluate.render, title="Eval", icon="📊", url_path="eval"),
+        "ask": st.Page(ask.render, title="Ask", icon=":material/chat:", default=True),
+        "library": st.Page(library.render, title="Library", icon=":material/library_books:", url_path="library"),
+        "eval": st.Page(evaluate.render, title="Eval", icon=":material/analytics:", url_path="eval"),
     }
     st.session_state["pages"] = pages
     nav = st.navigation(list(pages.values()))
