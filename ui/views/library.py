@@ -12,8 +12,12 @@ from ui.common import ensure_index, forget_status, md_text, settings
 
 # Our own script (no document text in it): scroll the page to the cited passage's anchor.
 _SCROLL = """<script>
-const target = window.parent.document.getElementById("cited-passage");
-if (target) { target.scrollIntoView({behavior: "instant", block: "start"}); }
+let tries = 0;
+const timer = setInterval(() => {
+  const target = window.parent.document.getElementById("cited-passage");
+  if (target || ++tries > 50) { clearInterval(timer); }
+  if (target) { target.scrollIntoView({behavior: "instant", block: "start"}); }
+}, 100);
 </script>"""
 
 
@@ -45,7 +49,7 @@ def _render_text(view: rag.ArticleView, mark: tuple[int, int] | None) -> None:
         nonlocal cited_here
         if paragraph:
             if cited_here:
-                st.markdown("###### Cited passage", anchor="cited-passage")
+                st.markdown("###### Cited passage")  # a header: Streamlit gives it the id "cited-passage"
             st.markdown(" ".join(paragraph))
             paragraph.clear()
             cited_here = False
