@@ -12,22 +12,11 @@ Public API::
 from rag.answering import CANNOT_ANSWER, answer, answer_stream
 from rag.config import Settings, load_settings
 from rag.errors import ConfigError, IndexMismatchError, InputError, LLMError, RagError
-from rag.ingestion import ingest as _ingest
+from rag.ingestion import ingest
 from rag.library import article_view, articles, remove, set_metadata, status
 from rag.uploads import UploadResult, add_upload
-from rag.retrieval import Filters, forget_retrievers, retrieve
+from rag.retrieval import Filters, retrieve
 from rag.types import Answer, Article, ArticleView, Citation, Hit, IndexStatus, IngestReport, SkippedFile
-
-
-def ingest(path=None, *, rebuild=False, settings=None, progress=None) -> IngestReport:  # noqa: ANN001
-    """Add the folder at ``path`` (default ``seeds``) to the library, incrementally; see rag.ingestion.
-
-    ``progress(message, done_bytes, total_bytes)`` is called as files are split and embedded.
-    """
-    try:
-        return _ingest(path, rebuild=rebuild, settings=settings, progress=progress)
-    finally:
-        forget_retrievers()
 
 
 __all__ = [

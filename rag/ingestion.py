@@ -20,6 +20,7 @@ from rag.embeddings import Embedder, embedding_id, make_embedder
 from rag.lexical import LexicalIndex, fingerprint
 from rag.manifest import plan
 from rag.metadata import load_metadata_file
+from rag.retrieval import forget_retrievers
 from rag.store import Store, doc_metadata
 from rag.types import DocMeta, IngestReport, SkippedFile
 
@@ -201,6 +202,8 @@ def ingest(
     report.unchanged = sorted(name[p] for p in todo.unchanged if p not in retag)
     report.removed = sorted(name[p] for p in todo.remove)
     lexical = timed("bm25", lambda: rebuild_lexical(store) if report.changed or rebuild else current_lexical(store))
+    if report.changed or rebuild:
+        forget_retrievers()  # searches in this process must see the new chunks
     report.chunks_total = len(lexical)
     report.seconds = time.perf_counter() - started
     return report
