@@ -110,14 +110,17 @@ def stale_sources(citations: list[Citation], settings: Settings) -> list[str]:
     """
     from rag.documents import original_text
 
+    def where(c: Citation) -> str:
+        return c.path or str(settings.corpus / c.source)  # path is empty only for old callers' citations
+
     notices = []
-    for path in sorted({c.path or str(settings.corpus / c.source) for c in citations}):
+    for path in sorted({where(c) for c in citations}):
         try:
             text = original_text(Path(path))
         except OSError:
             notices.append(f"{path} is gone or unreadable since it was indexed: its quotes cannot be checked")
             continue
-        if any(text[c.start : c.end] != c.quote for c in citations if (c.path or str(settings.corpus / c.source)) == path):
+        if any(text[c.start : c.end] != c.quote for c in citations if where(c) == path):
             folder = str(Path(path).parent)
             notices.append(f"{path} changed since it was indexed: run `rag ingest {folder}` to refresh the quotes")
     return notices

@@ -68,6 +68,18 @@ def _resolve(refs: list[str], states: dict[str, SourceState]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _lookup(store: Store, file: str) -> tuple[str, SourceState]:
+    """The library path and state of one article. A path is fetched alone (a targeted query: the
+    app asks this for every citation it shows); only a bare name needs every article's metadata."""
+    as_path = Path(file).expanduser().resolve().as_posix()
+    found = store.sources({"path": as_path})
+    if as_path in found:
+        return as_path, found[as_path]
+    states = store.sources()
+    path = _resolve([file], states)[0]
+    return path, states[path]
+
+
 def _after_change(store: Store) -> None:
     from rag.ingestion import rebuild_lexical
     from rag.retrieval import forget_retrievers
@@ -133,9 +145,7 @@ def set_metadata(file: str, *, outlet: str | None = None, title: str | None = No
         check_date(published)
     settings = settings or load_settings()
     store = _store(settings, store)
-    states = store.sources()
-    path = _resolve([file], states)[0]
-    state = states[path]
+    path, state = _lookup(store, file)
     folder, source = Path(state.meta["folder"]), state.meta["source"]
     declared = load_metadata_file(folder).get(source)
     current = declared or DocMeta(state.meta.get("outlet", "unknown"), state.meta.get("title", "unknown"),
@@ -164,9 +174,7 @@ def article_view(file: str, *, settings: Settings | None = None, store: Store | 
     into) and the boilerplate spans excluded from the index."""
     settings = settings or load_settings()
     store = _store(settings, store)
-    states = store.sources()
-    path = _resolve([file], states)[0]
-    state = states[path]
+    path, state = _lookup(store, file)
     try:
         data = read_bytes(Path(path), int(settings.max_file_mb * 1e6))
     except Skip as reason:

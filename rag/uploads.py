@@ -49,11 +49,11 @@ def html_to_text(data: bytes) -> str:
     """The article text of an HTML page (trafilatura), or InputError when it holds none."""
     import trafilatura
 
-    text = trafilatura.extract(decode(data)[0], include_comments=False, include_tables=False)
+    html = decode(data)[0]
+    text = trafilatura.extract(html, include_comments=False, include_tables=False)
     if not text or not text.strip():
         raise InputError("no article text found in this HTML page")
-    title = (trafilatura.extract_metadata(decode(data)[0]) or None)
-    heading = getattr(title, "title", None)
+    heading = getattr(trafilatura.extract_metadata(html), "title", None)
     return f"{heading}\n\n{text}\n" if heading and not text.startswith(heading) else f"{text}\n"
 
 

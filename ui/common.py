@@ -68,6 +68,18 @@ def ensure_index() -> rag.IndexStatus:
     return _index_ready(str(s.home), s.collection, str(s.corpus))
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def _articles(home: str, collection: str) -> list[rag.Article]:
+    return rag.articles(base_settings())
+
+
+def library_articles() -> list[rag.Article]:
+    """Every article, read once per change (or 30 s, for ingests from outside the app), not per rerun."""
+    s = base_settings()
+    return _articles(str(s.home), s.collection)
+
+
 def forget_status() -> None:
-    """After an upload or a removal: the cached status is out of date."""
+    """After an upload or a removal: the cached status and article list are out of date."""
     _index_ready.clear()
+    _articles.clear()

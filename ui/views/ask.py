@@ -7,13 +7,13 @@ from datetime import date
 import streamlit as st
 
 import rag
-from ui.common import ensure_index, highlighted, md_text, settings
+from ui.common import ensure_index, highlighted, library_articles, md_text, settings
 
 CONTEXT_CHARS = 400  # of the paragraph around a quote shown in a citation
 
 
 def _filters() -> dict | None:
-    arts = rag.articles(settings())
+    arts = library_articles()
     with st.expander("Filters", expanded=False):
         c1, c2 = st.columns(2)
         outlets = c1.multiselect("Outlet", sorted({a.outlet for a in arts}), key="f_outlet")

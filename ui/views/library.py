@@ -8,7 +8,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 import rag
-from ui.common import ensure_index, forget_status, md_text, settings
+from ui.common import ensure_index, forget_status, library_articles, md_text, settings
 
 # Our own script (no document text in it): scroll the page to the cited passage's anchor.
 _SCROLL = """<script>
@@ -125,7 +125,7 @@ def _upload() -> None:
 def render() -> None:
     st.title("Library")
     ensure_index()
-    arts = rag.articles(settings())
+    arts = library_articles()
     st.dataframe(
         [{"folder": a.folder, "file": a.source, "outlet": a.outlet, "title": a.title,
           "date": a.published or "unknown", "chunks": a.chunks} for a in arts],
