@@ -17,7 +17,6 @@ import streamlit as st  # noqa: E402
 
 import rag  # noqa: E402
 from ui.common import base_settings, ensure_index  # noqa: E402
-from ui.views import ask, evaluate, library  # noqa: E402
 
 
 def sidebar() -> None:
@@ -43,11 +42,12 @@ def sidebar() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="rag: grounded answers", page_icon=":material/newspaper:", layout="wide")
-    # Material icons ship with Streamlit (emoji need a font the machine may not have).
+    # Material icons ship with Streamlit (emoji need a font the machine may not have). Pages are
+    # files (thin scripts over ui.views) so that AppTest.switch_page can open each one.
     pages = {
-        "ask": st.Page(ask.render, title="Ask", icon=":material/chat:", default=True),
-        "library": st.Page(library.render, title="Library", icon=":material/library_books:", url_path="library"),
-        "eval": st.Page(evaluate.render, title="Eval", icon=":material/analytics:", url_path="eval"),
+        "ask": st.Page("screens/ask.py", title="Ask", icon=":material/chat:", default=True),
+        "library": st.Page("screens/library.py", title="Library", icon=":material/library_books:", url_path="library"),
+        "eval": st.Page("screens/evaluate.py", title="Eval", icon=":material/analytics:", url_path="eval"),
     }
     st.session_state["pages"] = pages
     nav = st.navigation(list(pages.values()))

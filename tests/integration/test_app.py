@@ -4,6 +4,7 @@ open a citation, upload, duplicate upload, bad upload, remove, and the eval page
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -39,7 +40,8 @@ def _ask(at: AppTest, question: str) -> AppTest:
 
 
 def _texts(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    """The Markdown shown, with the escaping of Markdown special characters undone."""
+    return re.sub(r"\\(.)", r"\1", "\n".join(m.value for m in at.markdown))
 
 
 def test_ask_answers_with_citations_and_highlights_the_quote(app: AppTest) -> None:
@@ -82,3 +84,86 @@ def test_an_article_added_while_the_app_runs_is_answered(app: AppTest) -> None:
     assert rag.add_upload("copy.txt", (SEEDS / "000_3a68910d6e622929.txt").read_bytes(), settings=settings).duplicate_of
     _ask(app, "How many harbour seals did the wardens count?")
     assert "forty harbour seals" in _texts(app)
+
+
+# Library page ---------------------------------------------------------------------------------
+
+BRIDGE = (b"Millbrook opens its new footbridge\n\nMILLBROOK, 3 March 2025 - The town of Millbrook opened the "
+          b"Kestrel footbridge over the River Alde on Monday, after eighteen months of building work.\n\n"
+          b"The mayor, Ruth Okafor, said the bridge cost 4.2 million pounds.\n")
+
+
+def _library(at: AppTest) -> AppTest:
+    at.switch_page("screens/library.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _submit_upload(at: AppTest, name: str, data: bytes, outlet: str = "") -> AppTest:
+    at.file_uploader[0].set_value((name, data, "text/plain"))
+    if outlet:
+        at.text_input(key="upload_outlet").set_value(outlet)
+    at.button[[b.label for b in at.button].index("Upload and index")].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_library_lists_every_article_and_reads_one(app: AppTest) -> None:
+    _library(app)
+    table = app.dataframe[0].value
+    assert len(table) == 5 and set(table["outlet"]) >= {"Kyiv Post", "RT"}
+    assert any(":gray[" in m.value for m in app.markdown)  # boilerplate shown greyed in the reader
+
+
+def test_upload_is_indexed_with_its_metadata_and_answered(app: AppTest) -> None:
+    _submit_upload(_library(app), "bridge.txt", BRIDGE, outlet="Alde Gazette")
+    assert [s.value for s in app.success] == ["bridge.txt: added as bridge.txt (1 chunk)."]
+    assert "Alde Gazette" in set(app.dataframe[0].value["outlet"])
+    app.switch_page("screens/ask.py").run()
+    _ask(app, "What did the Kestrel footbridge cost?")
+    assert "4.2 million pounds" in _texts(app)
+    assert any("Alde Gazette" in e.label and "bridge.txt" in e.label for e in app.expander)
+
+
+def test_duplicate_and_bad_uploads_are_reported_and_nothing_is_indexed(app: AppTest) -> None:
+    _library(app)
+    _submit_upload(app, "again.txt", (SEEDS / "002_a1fdc86be33cb0dc.txt").read_bytes())
+    assert "already in the library as" in app.warning[0].value
+    for name, data in [("empty.txt", b""), ("binary.txt", bytes(range(256)) * 8)]:
+        _submit_upload(app, name, data)
+        assert len(app.error) == 1 and app.error[0].value.startswith(name), [e.value for e in app.error]
+    assert len(app.dataframe[0].value) == 5
+
+
+def test_remove_takes_an_article_out_of_both_indexes(app: AppTest) -> None:
+    _library(app)
+    gone = next(p for p in app.selectbox(key="remove_path").options if p.endswith("004_af183c27f94023d1.txt"))
+    app.selectbox(key="remove_path").set_value(gone).run()
+    app.button[[b.label for b in app.button].index("Remove")].click().run()
+    assert not app.exception, app.exception
+    assert len(app.dataframe[0].value) == 4
+    import rag
+
+    hits = rag.retrieve("Istanbul talks", k=50, settings=rag.load_settings())
+    assert hits and all(not h.path.endswith("004_af183c27f94023d1.txt") for h in hits)
+
+
+# Eval page ------------------------------------------------------------------------------------
+
+
+def test_eval_page_runs_the_eval_and_shows_the_run(app: AppTest, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.views import evaluate
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join((evaluate.EVAL_DIR / "cases.jsonl").read_text(encoding="utf-8").splitlines(True)[:4]),
+                     encoding="utf-8")
+    monkeypatch.setattr(evaluate, "RUNS", tmp_path / "runs")
+    monkeypatch.setattr(evaluate, "CASES", cases)
+    app.switch_page("screens/evaluate.py").run()
+    assert [i.value for i in app.info] == ["No eval run yet: press Run the eval."]
+    app.button[[b.label for b in app.button].index("Run the eval")].click().run()
+    assert not app.exception, app.exception
+    assert {m.label for m in app.metric} >= {"fact recall", "quotes valid"}
+    assert next(m.value for m in app.metric if m.label == "quotes valid") == "100.0 %"
+    assert len(app.dataframe[0].value) == 4

@@ -12,6 +12,7 @@ from eval.run import EVAL_DIR, run_eval
 from ui.common import ensure_index, md_text, settings
 
 RUNS = EVAL_DIR / "runs"
+CASES = EVAL_DIR / "cases.jsonl"
 METRICS = [("fact_recall", "fact recall"), ("right_source_rate", "right source"), ("quote_validity", "quotes valid"),
            ("refusal_accuracy", "unanswerable refused"), ("false_refusal_rate", "false refusals"),
            ("hit_at_1", "retrieval hit@1"), ("latency_p95_s", "latency p95 (s)")]
@@ -39,24 +40,24 @@ def _show(run: Path) -> None:
     for png in sorted(run.glob("*.png")):
         st.image(str(png), caption=png.stem.replace("_", " "))
     st.dataframe(
-        [{"id": r["id"], "pass": "✅" if (r["all_facts"] if r["answerable"] else not r["answered"]) else "❌",
+        [{"id": r["id"], "pass": "pass" if (r["all_facts"] if r["answerable"] else not r["answered"]) else "FAIL",
           "question": r["question"], "answer": r["text"],
           "cited": ", ".join(sorted(set(r["cited_sources"])))} for r in result["cases"]],
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )
 
 
 def render() -> None:
     st.title("Eval")
     ensure_index()
-    st.caption(md_text("Known facts from eval/cases.jsonl checked against the answers; quotes checked against the files."))
+    st.caption(md_text(f"Known facts from {CASES.name} checked against the answers; quotes checked against the files."))
     mode = st.radio("Mode", ["extractive", "llm"], horizontal=True, key="eval_mode")
     if st.button("Run the eval", type="primary"):
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         out = RUNS / f"{stamp}-{mode}-app"
         bar = st.progress(0.0, text="Answering the eval questions…")
         try:
-            run_eval(EVAL_DIR / "cases.jsonl", mode, out, settings(), peer=False,
+            run_eval(CASES, mode, out, settings(), peer=False,
                      baseline_path=EVAL_DIR / "baseline.json",
                      on_case=lambda done, total: bar.progress(done / total, text=f"{done} / {total} questions"))
         except Exception as exc:  # noqa: BLE001 - the page reports any failure and stays up

@@ -96,12 +96,15 @@ def _upload() -> None:
         files = st.file_uploader("Add articles (.txt, .md, .html)", type=["txt", "md", "html", "htm"],
                                  accept_multiple_files=True)
         c1, c2, c3 = st.columns(3)
-        outlet = c1.text_input("Outlet")
+        outlet = c1.text_input("Outlet", key="upload_outlet")
         title = c2.text_input("Title (one file only)")
         published = c3.date_input("Published", value=None, min_value=date(1900, 1, 1))
         submitted = st.form_submit_button("Upload and index")
+    for kind, message in st.session_state.pop("upload_messages", []):
+        getattr(st, kind)(message)
     if not submitted or not files:
         return
+    messages: list[tuple[str, str]] = []
     for file in files:
         bar = st.progress(0.0, text=f"Indexing {file.name}…")
         try:
@@ -111,15 +114,19 @@ def _upload() -> None:
                 progress=lambda m, d, t: bar.progress(min(d / max(t, 1), 1.0), text=f"Indexing {m}"),  # noqa: B023
             )
         except rag.RagError as exc:
-            st.error(str(exc))
+            messages.append(("error", str(exc)))
             continue
         finally:
             bar.empty()
         if result.duplicate_of:
-            st.warning(f"{file.name}: already in the library as {result.duplicate_of}; not added again.")
+            messages.append(("warning", f"{file.name}: already in the library as {result.duplicate_of}; not added again."))
         else:
-            st.success(f"{file.name}: added as {result.name} ({result.article.chunks} chunks).")
+            chunks = result.article.chunks
+            messages.append(("success", f"{file.name}: added as {result.name} ({chunks} chunk{'s' * (chunks != 1)})."))
+    # Rerun so the table above shows the new articles; the messages are shown after it.
+    st.session_state["upload_messages"] = messages
     forget_status()
+    st.rerun()
 
 
 def render() -> None:
@@ -129,7 +136,7 @@ def render() -> None:
     st.dataframe(
         [{"folder": a.folder, "file": a.source, "outlet": a.outlet, "title": a.title,
           "date": a.published or "unknown", "chunks": a.chunks} for a in arts],
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )
     read, add, drop = st.tabs(["Read", "Upload", "Remove"])
     with read:
