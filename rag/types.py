@@ -210,3 +210,127 @@ class Answer:
         if not with_hits:
             data.pop("hits")
         return data
+
+
+# Summaries and cross-outlet analysis -------------------------------------------------------------
+
+Precision = Literal["day", "week", "month", "season", "year"]
+ClaimKind = Literal["direct", "reported"]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence of a result and the exact words it rests on."""
+
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass
+class Thread:
+    """A thread of the corpus brief: one statement from each article that covers it."""
+
+    label: str
+    statements: list[Statement]
+    paths: list[str]  # every article in the thread, including ones not quoted
+
+
+@dataclass
+class Summary:
+    """A cited summary of one article (``scope="article"``) or a brief of many (``"corpus"``).
+
+    ``text`` is readable prose with ``[n]`` markers; ``citations[n-1]`` is what ``[n]`` cites.
+    """
+
+    scope: Literal["article", "corpus"]
+    text: str
+    citations: list[Citation]
+    statements: list[Statement]
+    threads: list[Thread]
+    articles: list[Article]
+    mode: Literal["llm", "extractive"]
+    notices: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Point:
+    """What one outlet reports on a topic; ``only_here``: no other outlet reports it."""
+
+    statement: Statement
+    only_here: bool
+
+
+@dataclass
+class OutletView:
+    """One outlet's side of a comparison."""
+
+    outlet: str
+    points: list[Point]
+    articles: int
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Numbers or dates that differ between two outlets' reports of the same thing."""
+
+    kind: Literal["number", "date"]
+    first: Citation
+    second: Citation
+    first_values: tuple[str, ...]
+    second_values: tuple[str, ...]
+
+
+@dataclass
+class Comparison:
+    """What each outlet reports on a topic, side by side, cited."""
+
+    topic: str
+    text: str
+    citations: list[Citation]
+    outlets: list[OutletView]
+    differences: list[Difference]
+    mode: Literal["llm", "extractive"]
+    notices: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated event: the date resolved from the text against the publication date, and its sentence.
+
+    ``date`` is ISO at its precision ("2025-09-05", "2025-W35", "2025-09", "2025-summer", "2025") or
+    None when the text's date cannot be resolved (shown as unresolved, never guessed).
+    """
+
+    date: str | None
+    precision: Precision | None
+    sort_key: str | None
+    phrase: str
+    relative: bool
+    citation: Citation  # the sentence that reports the event
+    outlet: str
+    published: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who said what: the speaker, their role where the article states it, and the exact words."""
+
+    speaker: str
+    role: str | None
+    kind: ClaimKind
+    citation: Citation  # the claim itself: the quoted words or the reported clause
+    sentence: Citation  # the whole sentence, for context
+    outlet: str
+    published: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

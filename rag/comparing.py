@@ -1,0 +1,142 @@
+"""``compare()``: what each outlet reports on a topic, side by side, cited; points only one outlet
+reports are flagged, and so are numbers or dates that differ between outlets on the same thing."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from rag.answering import _ensure_index, _idf_for, _mode  # noqa: PLC2701 - same package
+from rag.config import Settings, load_settings
+from rag.corpus import select, sentence_vectors
+from rag.errors import InputError
+from rag.evidence import Evidence, gather
+from rag.extractive import IdfTable
+from rag.lexical import tokenize
+from rag.numbering import Numbering
+from rag.retrieval import Filters
+from rag.summaries import fragment
+from rag.types import Comparison, Difference, OutletView, Point, Statement
+
+PER_OUTLET_CHUNKS = 8
+MIN_RELEVANCE = 0.3  # below this (cosine + word share) a sentence is not about the topic
+POINTS_PER_OUTLET = 3
+RELEVANT_RATIO = 0.75  # a point must score at least this share of the best point's score
+SAME_THING = 0.62  # cosine above which two outlets' sentences report the same thing
+ONLY_HERE = 0.5  # below this cosine to every other outlet's relevant sentence: only this outlet
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|percent|per cent)?", re.I)
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december")
+_DATE = re.compile(rf"\b(\d{{1,2}} (?:{_MONTHS})(?: \d{{4}})?|(?:{_MONTHS}) \d{{1,2}}(?:, \d{{4}})?)\b", re.I)
+
+
+def _relevance(topic: str, evidence: list[Evidence], vectors: np.ndarray, topic_vector: np.ndarray,
+               idf: IdfTable) -> np.ndarray:
+    """Cosine to the topic, the IDF-weighted share of the topic's words the sentence carries and the
+    rank of its chunk in the outlet's search; a quote fragment or lead-in scores less."""
+    weights = {t: idf.idf(t) for t in set(tokenize(topic))}
+    total = sum(weights.values()) or 1.0
+    coverage = np.array([sum(w for t, w in weights.items() if t in set(tokenize(ev.text))) / total for ev in evidence])
+    rank = np.array([1 / (1 + ev.chunk_rank) for ev in evidence])
+    fragments = np.array([0.15 if fragment(ev.text) else 0.0 for ev in evidence])
+    return 0.6 * (vectors @ topic_vector) + 0.4 * coverage + 0.1 * rank - fragments
+
+
+def _values(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(numbers, dates) a sentence states; years inside dates are not counted twice."""
+    dates = tuple(m.group(0).lower() for m in _DATE.finditer(text))
+    stripped = _DATE.sub(" ", text)
+    numbers = tuple(m.group(0).strip().lower() for m in _NUMBER.finditer(stripped))
+    return numbers, dates
+
+
+def differences(points: dict[str, list[tuple[Evidence, np.ndarray]]]) -> list[Difference]:
+    """Pairs of points from two outlets that report the same thing with different numbers or dates."""
+    found = []
+    outlets = sorted(points)
+    for n, first in enumerate(outlets):
+        for second in outlets[n + 1 :]:
+            for ev_a, v_a in points[first]:
+                for ev_b, v_b in points[second]:
+                    if float(v_a @ v_b) < SAME_THING:
+                        continue
+                    nums_a, dates_a = _values(ev_a.text)
+                    nums_b, dates_b = _values(ev_b.text)
+                    if dates_a and dates_b and set(dates_a) != set(dates_b):
+                        found.append(Difference("date", ev_a.citation(), ev_b.citation(), dates_a, dates_b))
+                    elif nums_a and nums_b and set(nums_a) != set(nums_b):
+                        found.append(Difference("number", ev_a.citation(), ev_b.citation(), nums_a, nums_b))
+    return found
+
+
+def compare(
+    topic: str,
+    *,
+    filters: Filters | dict[str, Any] | None = None,
+    mode: str | None = None,
+    settings: Settings | None = None,
+    llm: Any = None,
+) -> Comparison:
+    """For ``topic``, what each outlet reports, side by side, each point cited; points only one
+    outlet reports are flagged, and numbers or dates that differ between outlets are listed."""
+    if not isinstance(topic, str) or not topic.strip():
+        raise InputError("empty topic: say what to compare, e.g. \"where the leaders should meet\"")
+    settings = settings or load_settings()
+    _mode(mode, settings)
+    notices: list[str] = []
+    retriever = _ensure_index(settings, notices)
+    in_scope = select(retriever, filters)
+    outlet_articles: dict[str, int] = defaultdict(int)
+    for art in in_scope:
+        outlet_articles[art.article.outlet] += 1
+    if len(outlet_articles) < 2:
+        notices.append(f"only one outlet ({next(iter(outlet_articles))}) in scope: nothing to compare it with")
+    base = Filters.parse(filters)
+    embed = sentence_vectors(retriever)
+    topic_vector = embed([topic])[0]
+    # Each outlet is searched on its own: a loud outlet must not crowd out a quiet one's coverage.
+    evidence: list[Evidence] = []
+    for outlet in outlet_articles:
+        hits = retriever.search(topic, PER_OUTLET_CHUNKS, replace(base, outlets=(outlet,)))
+        evidence += gather(hits, limit=60)
+    vectors = embed([ev.text for ev in evidence]) if evidence else np.zeros((0, 1))
+    scores = _relevance(topic, evidence, vectors, topic_vector, _idf_for(retriever.lexical)) if evidence else np.zeros(0)
+    by_outlet: dict[str, list[int]] = defaultdict(list)
+    for i in np.argsort(-scores):
+        by_outlet[evidence[i].outlet].append(int(i))
+    chosen: dict[str, list[tuple[Evidence, np.ndarray]]] = {}
+    relevant: dict[str, list[int]] = {}
+    for outlet, idx in by_outlet.items():
+        top = float(scores[idx[0]])
+        relevant[outlet] = [i for i in idx if scores[i] >= max(MIN_RELEVANCE, RELEVANT_RATIO * top)]
+        picked: list[int] = []
+        for i in relevant[outlet]:  # best first, no near-repeats of a point already taken
+            if all(float(vectors[i] @ vectors[j]) < 0.85 for j in picked):
+                picked.append(i)
+            if len(picked) == POINTS_PER_OUTLET:
+                break
+        chosen[outlet] = [(evidence[i], vectors[i]) for i in picked]
+    views = []
+    numbering = Numbering()
+    lines = []
+    for outlet in sorted(outlet_articles, key=lambda o: (-len(chosen.get(o, [])), o)):
+        points = []
+        others = [j for o, idx in relevant.items() if o != outlet for j in idx]
+        for ev, v in chosen.get(outlet, []):
+            only = bool(others) and float((vectors[others] @ v).max()) < ONLY_HERE
+            points.append(Point(Statement(ev.text, (ev.citation(),)), only))
+        views.append(OutletView(outlet, points, outlet_articles[outlet]))
+        if points:
+            body = " ".join(numbering.sentence(p.statement) + (" (only this outlet)" if p.only_here else "")
+                            for p in points)
+        else:
+            body = "nothing on this topic in its articles."
+        lines.append(f"- {outlet}: {body}")
+    diffs = differences(chosen)
+    for d in diffs:
+        lines.append(f"- {d.kind}s differ: {', '.join(d.first_values)} [{numbering.mark(d.first)}] vs "
+                     f"{', '.join(d.second_values)} [{numbering.mark(d.second)}]")
+    return Comparison(topic, "\n".join(lines), numbering.citations, views, diffs, "extractive", notices)
