@@ -126,6 +126,14 @@ def stale_sources(citations: list[Citation], settings: Settings) -> list[str]:
     return notices
 
 
+def one_outlet(citations: list[Citation], retriever: Retriever) -> list[str]:
+    """A note when every citation comes from one outlet of a library that holds several."""
+    outlets = {c.outlet for c in citations}
+    if len(outlets) != 1 or len(retriever.known()["outlet"]) < 2:
+        return []
+    return [f"every citation comes from one outlet ({outlets.pop()}): other outlets may report this differently"]
+
+
 def _mode(requested: str | None, settings: Settings) -> str:
     mode = requested or settings.llm_mode
     if mode not in ("auto", "llm", "extractive"):
@@ -173,6 +181,16 @@ def answer_stream(
     turns = _history_turns(history)
     retriever = _ensure_index(settings, notices)
     timings: dict[str, float] = {}
+
+    from rag.routing import request_of, routed_answer
+
+    intent = request_of(question, retriever)
+    if intent is not None:
+        routed = routed_answer(question, intent, filters, mode, settings, llm)
+        routed.notices[:0] = notices
+        routed.timings["total_s"] = time.perf_counter() - t0
+        yield routed
+        return
 
     chat_model, llm = llm, None
     if mode in ("llm", "auto"):
@@ -229,5 +247,6 @@ def answer_stream(
         text, citations, answered = extractive_answer(standalone, info, evidence, retriever, query_vector, hits)
     timings["answer_s"] = time.perf_counter() - t2
     notices += stale_sources(citations, settings)
+    notices += one_outlet(citations, retriever) if answered else []
     timings["total_s"] = time.perf_counter() - t0
     yield Answer(question, text, citations, answered, used, notices, timings, hits)  # type: ignore[arg-type]

@@ -152,7 +152,7 @@ def _unmarked(text: str) -> str:
 def _print_answer(question: str, args: argparse.Namespace, settings: Settings, history: list[Answer] | None = None) -> Answer:
     """Stream one answer to stdout with its numbered citations; notices go to stderr."""
     from rag.answering import answer_stream
-    from rag.chunking import normalise_space
+    from rag.cli_output import print_citations
     from rag.types import Answer
 
     streamed = ""
@@ -174,10 +174,7 @@ def _print_answer(question: str, args: argparse.Namespace, settings: Settings, h
             print("(the streamed reply was replaced by the grounded answer below)")
         print(final.text)
     print()
-    for n, cite in enumerate(final.citations, 1):
-        print(f"[{n}] {cite.outlet}, {cite.published or 'date unknown'} — {cite.path or cite.source} "
-              f"chars {cite.start}-{cite.end}")
-        print(f"    “{normalise_space(cite.quote)}”")
+    print_citations(final.citations)
     status = "answered" if final.answered else "not answered from the articles"
     print(f"\n({final.mode} mode, {status}, {final.timings.get('total_s', 0):.2f} s)", file=sys.stderr)
     for notice in final.notices:
@@ -371,6 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunks", type=_positive, help="size of the synthetic index (default 100000, 5000 with --quick)")
     p.add_argument("--queries", type=int, default=200, help="queries per latency measurement")
     p.set_defaults(func=cmd_bench)
+
+    from rag.cli_analysis import add_parsers
+
+    add_parsers(sub, _add_filters, _settings, _filters)
     return parser
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}

@@ -112,6 +112,8 @@ def resolve_source(retriever: Retriever, ref: str) -> ArticleText:
     named = [a for a in library.values() if a.article.source.lower() == wanted]
     if not named:
         named = [a for a in library.values() if wanted and wanted in a.article.title.lower()]
+    if not named:  # "the RT article": an outlet with a single article names it
+        named = [a for a in library.values() if a.article.outlet.lower() in (wanted, wanted.removeprefix("the "))]
     if len(named) == 1:
         return named[0]
     known = sorted(a.article.source for a in library.values())
@@ -119,7 +121,8 @@ def resolve_source(retriever: Retriever, ref: str) -> ArticleText:
         raise InputError(f"{ref!r} names {len(named)} articles; give one of: "
                          + ", ".join(sorted(a.path for a in named)))
     shown = ", ".join(known[:20]) + (f" … ({len(known)} in all, see `rag list`)" if len(known) > 20 else "")
-    raise InputError(f"{ref!r} is not in the library; known articles: {shown}")
+    outlets = ", ".join(sorted({a.article.outlet for a in library.values()}))
+    raise InputError(f"{ref!r} is not in the library; known articles: {shown} (outlets: {outlets})")
 
 
 class SentenceVectors:

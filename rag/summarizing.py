@@ -42,17 +42,19 @@ def summarize(
     notices: list[str] = []
     retriever = _ensure_index(settings, notices)
     embed = sentence_vectors(retriever)
-    if source is not None:
-        if not str(source).strip():
+    chosen: list[ArticleText] = []
+    if source is None:
+        chosen = select(retriever, filters)
+    if source is not None or len(chosen) == 1:
+        if source is not None and not str(source).strip():
             raise InputError("empty source: give a file name, a path or words of a title (see `rag list`)")
-        article = resolve_source(retriever, str(source))
+        article = resolve_source(retriever, str(source)) if source is not None else chosen[0]
         statements = _article_summary(article, embed)
         numbering = Numbering()
         text = numbering.prose(statements)
         summary = Summary("article", text, numbering.citations, statements, [], [article.article], "extractive",
                           notices)
     else:
-        chosen = select(retriever, filters)
         key = (build_key(retriever), repr(Filters.parse(filters)))
         with _briefs_lock:
             cached = _briefs.get(key)
