@@ -13,6 +13,7 @@ import numpy as np
 from rag.answering import _ensure_index, _idf_for, _mode  # noqa: PLC2701 - same package
 from rag.config import Settings, load_settings
 from rag.corpus import select, sentence_vectors
+from rag.dates import find_dates
 from rag.errors import InputError
 from rag.evidence import Evidence, gather
 from rag.extractive import IdfTable
@@ -23,14 +24,15 @@ from rag.summaries import fragment
 from rag.types import Comparison, Difference, OutletView, Point, Statement
 
 PER_OUTLET_CHUNKS = 8
-MIN_RELEVANCE = 0.3  # below this (cosine + word share) a sentence is not about the topic
+MIN_RELEVANCE = 0.2  # below this (cosine + word share) a sentence is not about the topic
 POINTS_PER_OUTLET = 3
 RELEVANT_RATIO = 0.75  # a point must score at least this share of the best point's score
 SAME_THING = 0.62  # cosine above which two outlets' sentences report the same thing
 ONLY_HERE = 0.5  # below this cosine to every other outlet's relevant sentence: only this outlet
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|percent|per cent)?", re.I)
-_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december")
-_DATE = re.compile(rf"\b(\d{{1,2}} (?:{_MONTHS})(?: \d{{4}})?|(?:{_MONTHS}) \d{{1,2}}(?:, \d{{4}})?)\b", re.I)
+SAME_TOPIC = 0.4  # two sentences counting the same thing need only be on the same topic
+# A number and the word it counts: "1,200 workers", "6 percent pay rise" (unit: the next word).
+_AMOUNT = re.compile(r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<pct>%|percent\b|per cent\b)?\s*"
+                     r"(?:extra |more |additional |of )?(?P<unit>[A-Za-z]{3,})")
 
 
 def _relevance(topic: str, evidence: list[Evidence], vectors: np.ndarray, topic_vector: np.ndarray,
@@ -45,30 +47,42 @@ def _relevance(topic: str, evidence: list[Evidence], vectors: np.ndarray, topic_
     return 0.6 * (vectors @ topic_vector) + 0.4 * coverage + 0.1 * rank - fragments
 
 
-def _values(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(numbers, dates) a sentence states; years inside dates are not counted twice."""
-    dates = tuple(m.group(0).lower() for m in _DATE.finditer(text))
-    stripped = _DATE.sub(" ", text)
-    numbers = tuple(m.group(0).strip().lower() for m in _NUMBER.finditer(stripped))
-    return numbers, dates
+def _amounts(text: str) -> dict[str, set[str]]:
+    """Numbers a sentence states, keyed by the word they count ("1,200 workers" -> {"worker": {"1200"}})."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for m in _AMOUNT.finditer(text):
+        unit = tokenize(m.group("unit"))
+        if unit:
+            found[unit[0]].add(m.group("n").replace(",", "") + ("%" if m.group("pct") else ""))
+    return found
+
+
+def _day_dates(text: str, published: str | None) -> set[str]:
+    return {m.value for m in find_dates(text, published) if m.precision == "day" and m.value}
 
 
 def differences(points: dict[str, list[tuple[Evidence, np.ndarray]]]) -> list[Difference]:
-    """Pairs of points from two outlets that report the same thing with different numbers or dates."""
+    """Pairs of points from two outlets that count the same thing with different numbers, or date
+    the same event (similar sentences) on different days."""
     found = []
     outlets = sorted(points)
     for n, first in enumerate(outlets):
         for second in outlets[n + 1 :]:
             for ev_a, v_a in points[first]:
                 for ev_b, v_b in points[second]:
-                    if float(v_a @ v_b) < SAME_THING:
+                    similarity = float(v_a @ v_b)
+                    if similarity < SAME_TOPIC:
                         continue
-                    nums_a, dates_a = _values(ev_a.text)
-                    nums_b, dates_b = _values(ev_b.text)
-                    if dates_a and dates_b and set(dates_a) != set(dates_b):
-                        found.append(Difference("date", ev_a.citation(), ev_b.citation(), dates_a, dates_b))
-                    elif nums_a and nums_b and set(nums_a) != set(nums_b):
-                        found.append(Difference("number", ev_a.citation(), ev_b.citation(), nums_a, nums_b))
+                    amounts_a, amounts_b = _amounts(ev_a.text), _amounts(ev_b.text)
+                    units = [u for u in amounts_a if u in amounts_b and amounts_a[u] != amounts_b[u]]
+                    if units:
+                        found.append(Difference("number", ev_a.citation(), ev_b.citation(),
+                                                tuple(sorted(amounts_a[units[0]])), tuple(sorted(amounts_b[units[0]]))))
+                        continue
+                    dates_a, dates_b = _day_dates(ev_a.text, ev_a.published), _day_dates(ev_b.text, ev_b.published)
+                    if similarity >= SAME_THING and dates_a and dates_b and not dates_a & dates_b:
+                        found.append(Difference("date", ev_a.citation(), ev_b.citation(),
+                                                tuple(sorted(dates_a)), tuple(sorted(dates_b))))
     return found
 
 

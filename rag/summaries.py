@@ -131,7 +131,7 @@ def label(texts: list[Evidence], idf: IdfTable | None, n_articles: int) -> str:
     weight = {}
     for stem, paths in articles.items():
         idf_value = idf.idf(stem) if idf else 1.0
-        if idf and idf.df.get(stem, 0) > UBIQUITOUS * idf.n:
+        if idf and idf.n >= 20 and idf.df.get(stem, 0) > UBIQUITOUS * idf.n:
             continue
         if n_articles > 1 and len(paths) < 2:
             continue

@@ -20,7 +20,11 @@ def article_events(article: ArticleText) -> list[Event]:
     events = []
     published = article.article.published
     for ev in article.sentences:
+        seen: set[str | None] = set()
         for mention in find_dates(ev.text, published):
+            if mention.value is not None and mention.value in seen:
+                continue  # "14 March 2025 ... on Friday": one event, not two
+            seen.add(mention.value)
             events.append(Event(mention.value, mention.precision, mention.sort_key, mention.phrase, mention.relative,
                                 ev.citation(), article.article.outlet, published))
     return events
