@@ -198,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-peer", action="store_true", help="skip the naive LangChain peer")
     p.add_argument("--judge", action="store_true", help="LLM faithfulness judge (needs a configured LLM)")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N cases")
+    p.add_argument("--features", action="store_true", help="evaluate summaries, brief, timeline, claims and "
+                   "comparisons instead (eval.features; its options: --out, --baseline, --records, --write-baseline)")
     return p
 
 
@@ -207,6 +209,11 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     from rag.errors import RagError
     from rag.llm import unavailable_reason
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--features" in argv:  # the feature evaluation has its own options: hand it the rest untouched
+        from eval.features import main as features_main
+
+        return features_main([a for a in argv if a != "--features"], settings=settings)
     args = build_parser().parse_args(argv)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or EVAL_DIR / "runs" / f"{stamp}-{args.mode}"

@@ -24,10 +24,12 @@ from rag.summaries import fragment
 from rag.types import Comparison, Difference, OutletView, Point, Statement
 
 PER_OUTLET_CHUNKS = 8
+GLOBAL_RATIO = 0.55  # and at least this share of the best score any outlet reached
+RARE_IDF = 1.5  # words this rare in the index name the thing a point is about
 MIN_RELEVANCE = 0.2  # below this (cosine + word share) a sentence is not about the topic
 POINTS_PER_OUTLET = 3
 RELEVANT_RATIO = 0.75  # a point must score at least this share of the best point's score
-SAME_THING = 0.62  # cosine above which two outlets' sentences report the same thing
+SAME_THING = 0.8  # cosine above which two outlets' sentences report the same thing
 ONLY_HERE = 0.5  # below this cosine to every other outlet's relevant sentence: only this outlet
 SAME_TOPIC = 0.4  # two sentences counting the same thing need only be on the same topic
 # A number and the word it counts: "1,200 workers", "6 percent pay rise" (unit: the next word).
@@ -123,9 +125,12 @@ def compare(
         by_outlet[evidence[i].outlet].append(int(i))
     chosen: dict[str, list[tuple[Evidence, np.ndarray]]] = {}
     relevant: dict[str, list[int]] = {}
+    overall = float(scores.max()) if len(scores) else 0.0
     for outlet, idx in by_outlet.items():
         top = float(scores[idx[0]])
-        relevant[outlet] = [i for i in idx if scores[i] >= max(MIN_RELEVANCE, RELEVANT_RATIO * top)]
+        # An outlet that barely touches the topic shows nothing rather than its least-bad sentence.
+        floor = max(MIN_RELEVANCE, GLOBAL_RATIO * overall, RELEVANT_RATIO * top)
+        relevant[outlet] = [i for i in idx if scores[i] >= floor]
         picked: list[int] = []
         for i in relevant[outlet]:  # best first, no near-repeats of a point already taken
             if all(float(vectors[i] @ vectors[j]) < 0.85 for j in picked):
@@ -133,14 +138,19 @@ def compare(
             if len(picked) == POINTS_PER_OUTLET:
                 break
         chosen[outlet] = [(evidence[i], vectors[i]) for i in picked]
+    idf = _idf_for(retriever.lexical)
+    rare = {(ev.id, ev.path): {t for t in tokenize(ev.text) if idf.idf(t) >= RARE_IDF} for ev in evidence}
     views = []
     numbering = Numbering()
     lines = []
     for outlet in sorted(outlet_articles, key=lambda o: (-len(chosen.get(o, [])), o)):
         points = []
-        others = [j for o, idx in relevant.items() if o != outlet for j in idx]
+        # Everything the other outlets' searches found, not only their best points: a point is
+        # "only here" when nothing they wrote is close to it in meaning or in its rare words.
+        others = [j for o, idx in by_outlet.items() if o != outlet for j in idx]
         for ev, v in chosen.get(outlet, []):
-            only = bool(others) and float((vectors[others] @ v).max()) < ONLY_HERE
+            only = bool(others) and float((vectors[others] @ v).max()) < ONLY_HERE and \
+                not any(len(rare[ev.id, ev.path] & rare[evidence[j].id, evidence[j].path]) >= 2 for j in others)
             points.append(Point(Statement(ev.text, (ev.citation(),)), only))
         views.append(OutletView(outlet, points, outlet_articles[outlet]))
         if points:
