@@ -47,6 +47,11 @@ def main() -> None:
     pages = {
         "ask": st.Page("screens/ask.py", title="Ask", icon=":material/chat:", default=True),
         "library": st.Page("screens/library.py", title="Library", icon=":material/library_books:", url_path="library"),
+        "summaries": st.Page("screens/summaries.py", title="Summaries", icon=":material/summarize:",
+                             url_path="summaries"),
+        "timeline": st.Page("screens/timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
+        "claims": st.Page("screens/claims.py", title="Who said what", icon=":material/record_voice_over:",
+                          url_path="claims"),
         "eval": st.Page("screens/evaluate.py", title="Eval", icon=":material/analytics:", url_path="eval"),
     }
     st.session_state["pages"] = pages

@@ -22,6 +22,17 @@ def md_text(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+def md_lines(text: str) -> str:
+    """Like ``md_text``, keeping line breaks and "- " list items (summaries and comparisons are lists)."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("- "):
+            lines.append("- " + md_text(line[2:]))
+        elif line.strip():
+            lines.append(md_text(line))
+    return "\n".join(lines)
+
+
 def highlighted(before: str, quote: str, after: str) -> str:
     """Markdown of a passage with the quote highlighted (Streamlit's own background directive)."""
     return f"{md_text(before)} :orange-background[{md_text(quote)}] {md_text(after)}".strip()
@@ -83,3 +94,30 @@ def forget_status() -> None:
     """After an upload or a removal: the cached status and article list are out of date."""
     _index_ready.clear()
     _articles.clear()
+
+
+CONTEXT_CHARS = 400  # of the paragraph around a quote shown in a citation
+
+
+def _context(citation: rag.Citation) -> tuple[str, str]:
+    """The text just before and after a quote, from the article file itself."""
+    try:
+        view = rag.article_view(citation.path or citation.source, settings=settings())
+    except rag.RagError:
+        return "", ""
+    text = view.text
+    lo = max(text.rfind("\n\n", 0, citation.start), citation.start - CONTEXT_CHARS, 0)
+    hi = text.find("\n\n", citation.end)
+    hi = min(hi if hi >= 0 else len(text), citation.end + CONTEXT_CHARS)
+    return text[lo : citation.start], text[citation.end : hi]
+
+
+def citation_card(c: rag.Citation, n: int | str, key: str, expanded: bool = False) -> None:
+    """A numbered citation: where it comes from; opened, the quote highlighted in its paragraph and
+    a button that opens the whole article in the Library reader, scrolled to the quote."""
+    with st.expander(f"[{n}] {c.outlet} · {c.published or 'date unknown'} · {c.title} · {c.source}", expanded=expanded):
+        before, after = _context(c)
+        st.markdown(highlighted(before, c.quote, after))
+        if st.button("Open in the Library reader", key=key):
+            st.session_state["reader"] = {"path": c.path or c.source, "start": c.start, "end": c.end}
+            st.switch_page(st.session_state["pages"]["library"])

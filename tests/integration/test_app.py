@@ -167,3 +167,37 @@ def test_eval_page_runs_the_eval_and_shows_the_run(app: AppTest, tmp_path: Path,
     assert {m.label for m in app.metric} >= {"fact recall", "quotes valid"}
     assert next(m.value for m in app.metric if m.label == "quotes valid") == "100.0 %"
     assert len(app.dataframe[0].value) == 4
+
+
+# Summaries, Timeline, Who said what ---------------------------------------------------------------
+
+
+def test_summaries_page_article_brief_and_comparison(app: AppTest) -> None:
+    app.switch_page("screens/summaries.py").run()
+    assert not app.exception, app.exception
+    texts = _texts(app)
+    assert "[1]" in texts and any(e.label.startswith("[1] ") for e in app.expander)
+    assert "threads across 5 articles" in " ".join(c.value for c in app.caption)
+    app.text_input(key="cmp_topic").set_value("where the leaders should meet")
+    app.button[[b.label for b in app.button].index("Compare the outlets")].click().run()
+    assert not app.exception, app.exception
+    outlets = {h.value for h in app.subheader}
+    assert {"Kyiv Post", "RT", "The Moscow Times"} <= outlets
+
+
+def test_timeline_page_lists_events_in_order_and_opens_one(app: AppTest) -> None:
+    app.switch_page("screens/timeline.py").run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0].value
+    dated = [d for d in table["date"] if d != "unresolved"]
+    assert len(dated) > 20 and "2025-09-05" in set(dated)
+
+
+def test_who_said_what_filters_by_speaker(app: AppTest) -> None:
+    app.switch_page("screens/claims.py").run()
+    assert not app.exception, app.exception
+    speakers = app.multiselect(key="cl_speaker").options
+    peskov = next(s for s in speakers if "Peskov" in s)
+    app.multiselect(key="cl_speaker").set_value([peskov]).run()
+    table = app.dataframe[0].value
+    assert len(table) >= 1 and set(table["speaker"]) == {peskov}

@@ -7,9 +7,7 @@ from datetime import date
 import streamlit as st
 
 import rag
-from ui.common import ensure_index, highlighted, library_articles, md_text, settings
-
-CONTEXT_CHARS = 400  # of the paragraph around a quote shown in a citation
+from ui.common import citation_card, ensure_index, library_articles, md_lines, md_text, settings
 
 
 def _filters() -> dict | None:
@@ -31,19 +29,6 @@ def _filters() -> dict | None:
     return {k: v for k, v in raw.items() if v} or None
 
 
-def _context(citation: rag.Citation) -> tuple[str, str]:
-    """The text just before and after a quote, from the article file itself."""
-    try:
-        view = rag.article_view(citation.path or citation.source, settings=settings())
-    except rag.RagError:
-        return "", ""
-    text = view.text
-    lo = max(text.rfind("\n\n", 0, citation.start), citation.start - CONTEXT_CHARS, 0)
-    hi = text.find("\n\n", citation.end)
-    hi = min(hi if hi >= 0 else len(text), citation.end + CONTEXT_CHARS)
-    return text[lo : citation.start], text[citation.end : hi]
-
-
 def as_markdown(answer: rag.Answer) -> str:
     """The answer with its numbered citations, for copying."""
     lines = [f"**Q:** {answer.question}", "", answer.text, ""]
@@ -61,14 +46,9 @@ def show_answer(answer: rag.Answer, turn: int) -> None:
     if not answer.answered:
         st.warning("The articles do not hold the answer to this question.")
         return
-    st.markdown(md_text(answer.text))
+    st.markdown(md_lines(answer.text))
     for n, c in enumerate(answer.citations, 1):
-        with st.expander(f"[{n}] {c.outlet} · {c.published or 'date unknown'} · {c.title} · {c.source}"):
-            before, after = _context(c)
-            st.markdown(highlighted(before, c.quote, after))
-            if st.button("Open in the Library reader", key=f"open-{turn}-{n}"):
-                st.session_state["reader"] = {"path": c.path or c.source, "start": c.start, "end": c.end}
-                st.switch_page(st.session_state["pages"]["library"])
+        citation_card(c, n, key=f"open-{turn}-{n}")
     with st.expander("Copy as Markdown"):
         st.code(as_markdown(answer), language="markdown")
 

@@ -1,0 +1,31 @@
+"""Who said what: every attributed statement with speaker, role, outlet and date, filterable."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import rag
+from ui.common import citation_card, ensure_index, settings
+
+
+def render() -> None:
+    st.title("Who said what")
+    ensure_index()
+    try:
+        found = rag.claims(settings=settings())
+    except rag.RagError as exc:
+        st.error(str(exc))
+        return
+    c1, c2 = st.columns(2)
+    speakers = c1.multiselect("Speaker", sorted({c.speaker for c in found}), key="cl_speaker")
+    outlets = c2.multiselect("Outlet", sorted({c.outlet for c in found}), key="cl_outlet")
+    shown = [c for c in found if (not speakers or c.speaker in speakers) and (not outlets or c.outlet in outlets)]
+    st.caption(f"{len(shown)} of {len(found)} statements. Direct: the quoted words; reported: the clause the "
+               "article attributes. The outlets' own voice is not listed. Pick a row to see its citation.")
+    table = [{"speaker": c.speaker, "role": c.role or "", "kind": c.kind, "words": " ".join(c.citation.quote.split()),
+              "outlet": c.outlet, "published": c.published or "undated"} for c in shown]
+    picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                          key="cl_table")
+    rows = picked.selection.rows if picked else []
+    if rows:
+        citation_card(shown[rows[0]].citation, "claim", key="cl-open", expanded=True)

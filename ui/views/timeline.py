@@ -1,0 +1,43 @@
+"""Timeline: dated events across the articles on a chart; pick one to see and open its citation."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+import rag
+from ui.common import citation_card, ensure_index, settings
+
+
+def render() -> None:
+    st.title("Timeline")
+    ensure_index()
+    try:
+        events = rag.timeline(settings=settings())
+    except rag.RagError as exc:
+        st.error(str(exc))
+        return
+    if not events:
+        st.info("No dated events in the articles.")
+        return
+    dated = [e for e in events if e.sort_key]
+    rows = [{"when": e.sort_key, "date": e.date, "precision": e.precision, "outlet": e.outlet,
+             "phrase": " ".join(e.phrase.split()), "event": " ".join(e.citation.quote.split())[:160]} for e in dated]
+    start = st.select_slider("From", sorted({r["when"][:4] for r in rows}), key="tl_from")
+    shown = [r for r in rows if r["when"][:4] >= start]
+    chart = alt.Chart(alt.Data(values=shown)).mark_circle(size=90).encode(
+        x=alt.X("when:T", title="event date"), y=alt.Y("outlet:N", title=None), color="outlet:N",
+        tooltip=["date:N", "precision:N", "phrase:N", "event:N"],
+    ).properties(height=60 + 40 * len({r["outlet"] for r in shown}))
+    st.altair_chart(chart, width="stretch")
+    st.caption(f"{len(dated)} dated events; {len(events) - len(dated)} whose date the text does not fix (undated "
+               "article) are listed last as unresolved. Pick a row to see its citation.")
+    table = [{"date": e.date or "unresolved", "precision": e.precision or "", "outlet": e.outlet,
+              "published": e.published or "undated", "said as": " ".join(e.phrase.split()),
+              "event": " ".join(e.citation.quote.split())} for e in events]
+    picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                          key="tl_table")
+    rows_picked = picked.selection.rows if picked else []
+    if rows_picked:
+        event = events[rows_picked[0]]
+        citation_card(event.citation, "event", key="tl-open", expanded=True)
