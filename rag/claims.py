@@ -16,7 +16,7 @@ from rag.documents import Skip, build_document
 from rag.errors import InputError
 from rag.retrieval import Filters
 from rag.speech import extract_claims
-from rag.types import Citation, Claim, DocMeta, Statement
+from rag.types import Citation, Claim, DocMeta
 
 _cache: dict[tuple[str, int, int, str], list[Claim]] = {}
 _lock = threading.Lock()
@@ -44,7 +44,7 @@ def article_claims(article: ArticleText) -> list[Claim]:
         cite = Citation(art.source, c.start, c.end, c.text, art.outlet, art.published, art.title, art.path)
         sentence = Citation(art.source, c.sentence_start, c.sentence_end, doc.text[c.sentence_start:c.sentence_end],
                             art.outlet, art.published, art.title, art.path)
-        found.append(Claim(c.speaker, c.role, c.kind, cite, sentence, art.outlet, art.published))
+        found.append(Claim(c.speaker, c.role, c.kind, cite, sentence, art.outlet, art.published, c.verb))
     with _lock:
         if len(_cache) > 5000:
             _cache.clear()
@@ -87,5 +87,6 @@ def render(found: list[Claim], numbering: Any) -> str:
         who = f"{c.speaker} ({c.role})" if c.role else c.speaker
         words = f"“{c.citation.quote}”" if c.kind == "direct" else c.citation.quote
         mark = numbering.mark(c.citation)
-        lines.append(f"- {who}, {c.kind}, {c.outlet} {c.published or 'undated'}: {' '.join(words.split())} [{mark}]")
+        how = f"{c.kind}, {c.verb}" if c.verb and c.verb not in ("said", ":") else c.kind
+        lines.append(f"- {who} ({how}), {c.outlet} {c.published or 'undated'}: {' '.join(words.split())} [{mark}]")
     return "\n".join(lines)

@@ -331,6 +331,7 @@ class Claim:
     sentence: Citation  # the whole sentence, for context
     outlet: str
     published: str | None
+    verb: str = ""  # the speech verb as written ("said", "denied", "according to"): a denial reads otherwise
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

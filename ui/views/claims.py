@@ -22,7 +22,7 @@ def render() -> None:
     shown = [c for c in found if (not speakers or c.speaker in speakers) and (not outlets or c.outlet in outlets)]
     st.caption(f"{len(shown)} of {len(found)} statements. Direct: the quoted words; reported: the clause the "
                "article attributes. The outlets' own voice is not listed. Pick a row to see its citation.")
-    table = [{"speaker": c.speaker, "role": c.role or "", "kind": c.kind, "words": " ".join(c.citation.quote.split()),
+    table = [{"speaker": c.speaker, "role": c.role or "", "kind": c.kind, "verb": c.verb, "words": " ".join(c.citation.quote.split()),
               "outlet": c.outlet, "published": c.published or "undated"} for c in shown]
     picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                           key="cl_table")
