@@ -230,9 +230,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     """Run the Streamlit app (ui/app.py) on 127.0.0.1 unless told otherwise, with telemetry off."""
-    import os
-    import subprocess
-
     from rag.config import PROJECT_ROOT
 
     _settings(args)  # bad settings fail here, with the usual message, before Streamlit starts
@@ -246,7 +243,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
                "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--client.toolbarMode", "minimal"]
     print(f"rag ui: http://{args.host}:{args.port}", file=sys.stderr)
-    return subprocess.call(command, env=env)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become Streamlit (same pid): stopping `rag ui` stops the server, nothing is left serving the port.
+    os.execve(sys.executable, command, env)
+    return 0  # not reached
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

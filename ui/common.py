@@ -7,6 +7,7 @@ escaped) and is never rendered as HTML.
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 import streamlit as st
@@ -57,26 +58,40 @@ def settings() -> rag.Settings:
     return base.model_copy(update=chosen) if chosen else base
 
 
+_prepared: set[tuple[str, str, str]] = set()
+_prepare_lock = threading.Lock()
+
+
+def _prepare(settings: rag.Settings, key: tuple[str, str, str]) -> None:
+    """Index the corpus on the first start (with a progress bar); load the model and BM25 once.
+
+    Not inside a cached function: Streamlit replays the elements a cached function made (an empty
+    progress slot on every page), which shifts the widgets after it and resets the Library tabs."""
+    with _prepare_lock:
+        if key in _prepared:
+            return
+        if rag.status(settings).articles == 0:
+            bar = st.progress(0.0, text=f"First start: indexing {settings.corpus}…")
+
+            def progress(message: str, done: int, total: int) -> None:
+                bar.progress(min(done / max(total, 1), 1.0), text=f"Indexing {message}")
+
+            rag.ingest(settings.corpus, settings=settings, progress=progress)
+            bar.empty()
+        rag.retrieve("warm up", k=1, settings=settings)
+        _prepared.add(key)
+
+
 @st.cache_resource(show_spinner=False)
-def _index_ready(home: str, collection: str, corpus: str) -> rag.IndexStatus:
-    """Index the corpus on the first start (with a progress bar); load the model and index once."""
-    settings = base_settings()
-    info = rag.status(settings)
-    if info.articles == 0:
-        bar = st.progress(0.0, text=f"First start: indexing {corpus}…")
-
-        def progress(message: str, done: int, total: int) -> None:
-            bar.progress(min(done / max(total, 1), 1.0), text=f"Indexing {message}")
-
-        rag.ingest(settings.corpus, settings=settings, progress=progress)
-        bar.empty()
-    rag.retrieve("warm up", k=1, settings=settings)  # loads the model and BM25 once per process
-    return rag.status(settings)
+def _index_status(home: str, collection: str, corpus: str) -> rag.IndexStatus:
+    return rag.status(base_settings())
 
 
 def ensure_index() -> rag.IndexStatus:
     s = base_settings()
-    return _index_ready(str(s.home), s.collection, str(s.corpus))
+    key = (str(s.home), s.collection, str(s.corpus))
+    _prepare(s, key)
+    return _index_status(*key)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -92,7 +107,7 @@ def library_articles() -> list[rag.Article]:
 
 def forget_status() -> None:
     """After an upload or a removal: the cached status and article list are out of date."""
-    _index_ready.clear()
+    _index_status.clear()
     _articles.clear()
 
 
@@ -115,7 +130,8 @@ def _context(citation: rag.Citation) -> tuple[str, str]:
 def citation_card(c: rag.Citation, n: int | str, key: str, expanded: bool = False) -> None:
     """A numbered citation: where it comes from; opened, the quote highlighted in its paragraph and
     a button that opens the whole article in the Library reader, scrolled to the quote."""
-    with st.expander(f"[{n}] {c.outlet} · {c.published or 'date unknown'} · {c.title} · {c.source}", expanded=expanded):
+    label = md_text(f"[{n}] {c.outlet} · {c.published or 'date unknown'} · {c.title} · {c.source}")
+    with st.expander(label, expanded=expanded):
         before, after = _context(c)
         st.markdown(highlighted(before, c.quote, after))
         if st.button("Open in the Library reader", key=key):

@@ -39,6 +39,11 @@ def _ask(at: AppTest, question: str) -> AppTest:
     return at
 
 
+def _plain(markdown: str) -> str:
+    """Markdown escaping undone: what the reader sees."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def _texts(at: AppTest) -> str:
     """The Markdown shown, with the escaping of Markdown special characters undone."""
     return re.sub(r"\\(.)", r"\1", "\n".join(m.value for m in at.markdown))
@@ -47,7 +52,7 @@ def _texts(at: AppTest) -> str:
 def test_ask_answers_with_citations_and_highlights_the_quote(app: AppTest) -> None:
     _ask(app, "Where did Putin say he would guarantee Zelensky's safety?")
     assert "Vladivostok" in _texts(app)
-    labels = [e.label for e in app.expander]
+    labels = [_plain(e.label) for e in app.expander]
     assert any(label.startswith("[1] Kyiv Post") for label in labels)
     assert any(m.value.startswith(":orange-background[") or ":orange-background[" in m.value for m in app.markdown)
     assert any("extractive mode" in c.value for c in app.caption)
@@ -64,7 +69,7 @@ def test_follow_up_and_not_answered(app: AppTest) -> None:
 def test_an_outlet_filter_limits_the_citations(app: AppTest) -> None:
     app.multiselect(key="f_outlet").set_value(["RT"]).run()
     _ask(app, "Who ruled out Putin attending the talks in Istanbul?")
-    cited = [e.label for e in app.expander if e.label.startswith("[")]
+    cited = [_plain(e.label) for e in app.expander if _plain(e.label).startswith("[")]
     assert cited and all(" RT · " in label for label in cited)
 
 
@@ -122,7 +127,7 @@ def test_upload_is_indexed_with_its_metadata_and_answered(app: AppTest) -> None:
     app.switch_page("screens/ask.py").run()
     _ask(app, "What did the Kestrel footbridge cost?")
     assert "4.2 million pounds" in _texts(app)
-    assert any("Alde Gazette" in e.label and "bridge.txt" in e.label for e in app.expander)
+    assert any("Alde Gazette" in _plain(e.label) and "bridge.txt" in _plain(e.label) for e in app.expander)
 
 
 def test_duplicate_and_bad_uploads_are_reported_and_nothing_is_indexed(app: AppTest) -> None:
@@ -176,7 +181,7 @@ def test_summaries_page_article_brief_and_comparison(app: AppTest) -> None:
     app.switch_page("screens/summaries.py").run()
     assert not app.exception, app.exception
     texts = _texts(app)
-    assert "[1]" in texts and any(e.label.startswith("[1] ") for e in app.expander)
+    assert "[1]" in texts and any(_plain(e.label).startswith("[1] ") for e in app.expander)
     assert "threads across 5 articles" in " ".join(c.value for c in app.caption)
     app.text_input(key="cmp_topic").set_value("where the leaders should meet")
     app.button[[b.label for b in app.button].index("Compare the outlets")].click().run()

@@ -81,8 +81,10 @@ def _reader(arts: list[rag.Article]) -> None:
     view = rag.article_view(path, settings=settings())
     mark = (wanted["start"], wanted["end"]) if wanted.get("path") == path else None
     art = view.article
-    st.subheader(art.title if art.title != "unknown" else art.source, anchor=False)
-    st.caption(f"{art.outlet} · {art.published or 'date unknown'} · {art.chunks} chunks · {art.path}")
+    # Titles and outlets come from the articles (a first line is a title): text, never Markdown.
+    st.subheader(md_text(art.title if art.title != "unknown" else art.source), anchor=False)
+    chunks = f"{art.chunks} chunk{'s' * (art.chunks != 1)}"
+    st.caption(md_text(f"{art.outlet} · {art.published or 'date unknown'} · {chunks} · {art.path}"))
     if view.changed_since_indexed:
         st.warning("This file changed since it was indexed: ingest its folder again before checking quotes.")
     st.caption("Grey: boilerplate kept out of the index. Highlighted: the cited words.")
@@ -138,7 +140,7 @@ def render() -> None:
           "date": a.published or "unknown", "chunks": a.chunks} for a in arts],
         hide_index=True, width="stretch",
     )
-    read, add, drop = st.tabs(["Read", "Upload", "Remove"])
+    read, add, drop = st.tabs(["Read", "Upload", "Remove"], key="library_tab")
     with read:
         if arts:
             _reader(arts)
@@ -147,8 +149,12 @@ def render() -> None:
     with drop:
         path = st.selectbox("Article to remove from the index (the file stays on disk)", [a.path for a in arts],
                             index=None, key="remove_path")
+        if done := st.session_state.pop("removed_message", None):
+            st.success(done)
         if path and st.button("Remove", type="primary"):
             removed = rag.remove([path], settings=settings())
             forget_status()
-            st.success(f"Removed {removed[0].source} ({removed[0].chunks} chunks) from both indexes.")
+            # Shown after the rerun that refreshes the table above.
+            st.session_state["removed_message"] = (f"Removed {removed[0].source} ({removed[0].chunks} chunks) "
+                                                   "from both indexes.")
             st.rerun()

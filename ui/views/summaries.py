@@ -78,7 +78,7 @@ def _compare() -> None:
 def render() -> None:
     st.title("Summaries")
     ensure_index()
-    one, brief, compare = st.tabs(["One article", "Corpus brief", "Compare outlets"])
+    one, brief, compare = st.tabs(["One article", "Corpus brief", "Compare outlets"], key="summaries_tab")
     with one:
         _article()
     with brief:

@@ -23,7 +23,11 @@ def render() -> None:
     dated = [e for e in events if e.sort_key]
     rows = [{"when": e.sort_key, "date": e.date, "precision": e.precision, "outlet": e.outlet,
              "phrase": " ".join(e.phrase.split()), "event": " ".join(e.citation.quote.split())[:160]} for e in dated]
-    start = st.select_slider("From", sorted({r["when"][:4] for r in rows}), key="tl_from")
+    years = sorted({r["when"][:4] for r in rows})
+    # Start at the year before the oldest article: older dates (history the articles recall) are one drag away.
+    published = sorted(e.published[:4] for e in events if e.published)
+    first = str(int(published[0]) - 1) if published else years[0]
+    start = st.select_slider("From", years, value=max((y for y in years if y <= first), default=years[0]), key="tl_from")
     shown = [r for r in rows if r["when"][:4] >= start]
     chart = alt.Chart(alt.Data(values=shown)).mark_circle(size=90).encode(
         x=alt.X("when:T", title="event date"), y=alt.Y("outlet:N", title=None), color="outlet:N",
