@@ -21,6 +21,7 @@ from rag.lexical import tokenize
 from rag.numbering import Numbering
 from rag.retrieval import Filters
 from rag.summaries import fragment
+from rag.summarizing import extractive_only
 from rag.types import Comparison, Difference, OutletView, Point, Statement
 
 PER_OUTLET_CHUNKS = 8
@@ -101,8 +102,7 @@ def compare(
     if not isinstance(topic, str) or not topic.strip():
         raise InputError("empty topic: say what to compare, e.g. \"where the leaders should meet\"")
     settings = settings or load_settings()
-    _mode(mode, settings)
-    notices: list[str] = []
+    notices = extractive_only(_mode(mode, settings), settings)
     retriever = _ensure_index(settings, notices)
     in_scope = select(retriever, filters)
     outlet_articles: dict[str, int] = defaultdict(int)

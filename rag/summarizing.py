@@ -22,6 +22,13 @@ def _article_summary(article: ArticleText, embed: Any) -> list[Statement]:
     return [Statement(ev.text, (ev.citation(),)) for ev in article_sentences(article, embed)]
 
 
+def extractive_only(requested: str, settings: Settings) -> list[str]:
+    """The notice that says an LLM was asked for (or configured) and the result is extractive."""
+    if requested == "llm" or (requested == "auto" and settings.llm_configured()):
+        return ["extractive: summaries and comparisons do not use the LLM yet"]
+    return []
+
+
 def _brief_text(threads: list[Thread], numbering: Numbering) -> str:
     return "\n".join(f"- {t.label}: {numbering.prose(t.statements)}" for t in threads)
 
@@ -39,7 +46,7 @@ def summarize(
     on every article that covers it. Every sentence cites the exact words it comes from."""
     settings = settings or load_settings()
     requested = _mode(mode, settings)
-    notices: list[str] = []
+    notices: list[str] = extractive_only(requested, settings)
     retriever = _ensure_index(settings, notices)
     embed = sentence_vectors(retriever)
     chosen: list[ArticleText] = []
