@@ -206,3 +206,22 @@ def test_who_said_what_filters_by_speaker(app: AppTest) -> None:
     app.multiselect(key="cl_speaker").set_value([peskov]).run()
     table = app.dataframe[0].value
     assert len(table) >= 1 and set(table["speaker"]) == {peskov}
+
+
+def test_an_llm_that_is_down_gets_a_message_and_auto_falls_back(app: AppTest) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app.text_input(key="llm_base_url").set_value(f"http://127.0.0.1:{port}/v1")
+    app.text_input(key="llm_api_key").set_value("sk-test-secret-key")
+    _ask(app, "Where did Putin say he would guarantee Zelensky's safety?")
+    assert "Vladivostok" in _texts(app)
+    notices = [i.value for i in app.info]
+    assert any("answered extractively" in n for n in notices), notices
+    shown = _texts(app) + " ".join(notices) + " ".join(c.value for c in app.caption)
+    assert "sk-test-secret-key" not in shown  # the key is never echoed
+    app.radio(key="llm_mode").set_value("llm").run()
+    _ask(app, "Which country offered Putin immunity?")
+    assert app.error and "sk-test-secret-key" not in app.error[0].value
