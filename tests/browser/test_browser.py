@@ -464,6 +464,7 @@ def test_summaries_page_compares_the_outlets(app: App) -> None:
     main.get_by_role("tab", name="Compare outlets").click()
     main.get_by_label("Topic").fill("where the leaders should meet")
     main.get_by_role("button", name="Compare the outlets").click()
+    main.locator("h3").filter(has_text="The Moscow Times").first.wait_for(timeout=TIMEOUT_MS)
     settle(page)
     headers = {h.strip() for h in main.locator("h3").all_inner_texts()}
     assert {"Kyiv Post", "RT", "The Moscow Times"} <= headers, headers
