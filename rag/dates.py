@@ -277,6 +277,26 @@ def resolve(phrase: str, published: str | None) -> tuple[str | None, Precision |
     return value, precision, relative
 
 
+# "would start in April", "mulled going to Türkiye on Friday": a bare weekday or month after these
+# words in its clause lies ahead of the publication date, not behind it.
+_FUTURE = re.compile(r"\b(will|would|shall|'ll|set to|due to|plans? to|planned to|going to|expected to|is to|are to|"
+                     r"scheduled|next)\b[^.;:!?]{0,80}$", re.I)
+
+
+def _ahead(kind: str, resolved: _Resolved, published: str, before: str) -> _Resolved:
+    """The resolution moved forward (a week, a year) when the clause speaks of the future."""
+    value, precision, relative, sort_key = resolved
+    if kind not in ("weekday", "prep_month") or sort_key is None or sort_key >= published or not _FUTURE.search(before):
+        return resolved
+    day = date.fromisoformat(sort_key)
+    if kind == "weekday":
+        ahead = day + timedelta(days=7)
+    else:
+        ahead = day.replace(year=day.year + 1)
+    value, precision, sort_key = _period(ahead, "day" if kind == "weekday" else "month")
+    return value, precision, relative, sort_key
+
+
 def find_dates(text: str, published: str | None, start: int = 0, end: int | None = None) -> list[DateMention]:
     """Time expressions in text[start:end], each resolved against `published` (YYYY-MM-DD or None)."""
     if published is not None:
@@ -285,6 +305,9 @@ def find_dates(text: str, published: str | None, start: int = 0, end: int | None
     mentions = []
     for match in _PATTERN.finditer(text, start, stop):
         assert match.lastgroup is not None
-        value, precision, relative, sort_key = _resolve(match.lastgroup, " ".join(match.group().split()), published)
+        resolved = _resolve(match.lastgroup, " ".join(match.group().split()), published)
+        if published is not None:
+            resolved = _ahead(match.lastgroup, resolved, published, text[max(start, match.start() - 100) : match.start()])
+        value, precision, relative, sort_key = resolved
         mentions.append(DateMention(match.start(), match.end(), match.group(), value, precision, relative, sort_key))
     return mentions

@@ -294,3 +294,14 @@ def test_seed_articles() -> None:
         print(f"{name} published {meta['published']}")
         for m in mentions:
             print(f"  {' '.join(m.phrase.split())!r:28} {m.value!s:12} {m.precision!s:7} relative={m.relative}")
+
+
+@pytest.mark.parametrize(("text", "published", "expected"), [
+    ("Trump said he mulled going to Turkey on Friday if talks moved.", "2025-05-15", "2025-05-16"),
+    ("The new rota would start in April, the union said.", "2025-03-14", "2025-04"),
+    ("The summit is scheduled for Monday in Geneva.", "2025-05-15", "2025-05-19"),
+    ("The talks took place on Friday.", "2025-05-15", "2025-05-09"),
+    ("The union said the rota started in April.", "2025-03-14", "2024-04"),
+])
+def test_a_clause_about_the_future_resolves_forward(text: str, published: str, expected: str) -> None:
+    assert [m.value for m in find_dates(text, published)] == [expected]
