@@ -177,6 +177,7 @@ class LLMClient:
         self.system = load_prompt(settings.prompts_dir, "answer_system")
         self.user = load_prompt(settings.prompts_dir, "answer_user", "question", "evidence", "cannot_answer")
         self.condense_prompt = load_prompt(settings.prompts_dir, "condense", "history", "question")
+        self.summary_system = load_prompt(settings.prompts_dir, "summary_system")
         self.chat = chat_model or self._make_chat()
 
     def _make_chat(self) -> Any:
@@ -219,6 +220,23 @@ class LLMClient:
             raise self._error(exc) from None
         rewritten = " ".join(str(reply.content).split()).strip().strip('"')
         return rewritten if 3 <= len(rewritten) <= 4 * len(question) + 200 else question
+
+    def cited(self, task: str, evidence: list[Evidence]) -> tuple[str, list[Citation], bool, list[str]]:
+        """A summary task over numbered evidence, parsed and checked like answers (ids the model was
+        not shown are dropped; a reply citing none is not grounded)."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        if not evidence:
+            return CANNOT_ANSWER, [], False, []
+        messages = [
+            SystemMessage(self.summary_system.format()),
+            HumanMessage(self.user.format(question=task, evidence=format_evidence(evidence), cannot_answer=CANNOT_ANSWER)),
+        ]
+        try:
+            reply = self.chat.invoke(messages, extra_body={"response_format": JSON_MODE})
+        except Exception as exc:  # see condense()
+            raise self._error(exc) from None
+        return parse_reply(str(reply.content), {ev.id: ev for ev in evidence})
 
     def answer_stream(
         self, question: str, evidence: list[Evidence]

@@ -23,9 +23,9 @@ def _article_summary(article: ArticleText, embed: Any) -> list[Statement]:
 
 
 def extractive_only(requested: str, settings: Settings) -> list[str]:
-    """The notice that says an LLM was asked for (or configured) and the result is extractive."""
+    """The notice that says an LLM was asked for (or configured) and a comparison is extractive."""
     if requested == "llm" or (requested == "auto" and settings.llm_configured()):
-        return ["extractive: summaries and comparisons do not use the LLM yet"]
+        return ["extractive: comparisons do not use the LLM yet"]
     return []
 
 
@@ -46,7 +46,7 @@ def summarize(
     on every article that covers it. Every sentence cites the exact words it comes from."""
     settings = settings or load_settings()
     requested = _mode(mode, settings)
-    notices: list[str] = extractive_only(requested, settings)
+    notices: list[str] = []
     retriever = _ensure_index(settings, notices)
     embed = sentence_vectors(retriever)
     chosen: list[ArticleText] = []
@@ -77,4 +77,9 @@ def summarize(
         statements = [s for t in threads for s in t.statements]
         summary = Summary("corpus", text, numbering.citations, statements, threads, [a.article for a in chosen],
                           "extractive", notices)
+    if requested == "llm" or (requested == "auto" and (llm is not None or settings.llm_configured())):
+        from rag.llm_summaries import improve
+
+        scope = [article] if summary.scope == "article" else chosen
+        summary = improve(summary, scope, embed, settings, llm, strict=requested == "llm")
     return summary

@@ -107,3 +107,35 @@ def test_an_answer_resting_on_one_outlet_says_so(lib: Settings) -> None:
     result = answer("What did the Wexley mayor say about extra ships?", settings=lib, mode="extractive")
     assert result.answered
     assert any("one outlet (Coast Herald)" in n for n in result.notices)
+
+
+def _fake(*replies: str):  # noqa: ANN202
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    return GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
+
+
+def test_llm_article_summary_keeps_only_shown_ids_and_exact_quotes(lib: Settings) -> None:
+    reply = ('{"answer": "Dock workers went back after a nine-day strike [1]. The union says 1,200 took part [2, 99].",'
+             ' "citations": [1, 2, 99], "answerable": true}')
+    s = summarize("a.txt", mode="llm", settings=lib, llm=_fake(reply))
+    assert s.mode == "llm" and len(s.citations) == 2
+    _valid(s.citations)
+    assert any("not shown" in n and "99" in n for n in s.notices)
+    assert [len(st.citations) for st in s.statements] == [1, 1]
+
+
+def test_llm_brief_is_map_reduce_over_cited_sentences(lib: Settings) -> None:
+    per_article = '{"answer": "Summary [1] [2].", "citations": [1, 2], "answerable": true}'
+    brief = '{"answer": "- Strike ends: both outlets report it [1] [3].\\n- Wexley gains [5].", "citations": [1, 3, 5]}'
+    s = summarize(mode="llm", settings=lib, llm=_fake(per_article, per_article, per_article, brief))
+    assert s.mode == "llm" and s.scope == "corpus"
+    _valid(s.citations)
+    assert len(s.statements) == 2 and all(st.citations for st in s.statements)
+
+
+def test_an_ungrounded_llm_summary_falls_back_in_auto_mode(lib: Settings) -> None:
+    s = summarize("a.txt", mode="auto", settings=lib, llm=_fake('{"answer": "It was fine.", "citations": []}'))
+    assert s.mode == "extractive" and s.citations
+    assert any("could not be grounded" in n for n in s.notices)
