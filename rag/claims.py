@@ -9,27 +9,32 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from rag.answering import _ensure_index  # noqa: PLC2701 - same package
+from rag.answering import _ensure_index, _mode  # noqa: PLC2701 - same package
 from rag.config import Settings, load_settings
 from rag.corpus import ArticleText, select
 from rag.documents import Skip, build_document
-from rag.errors import InputError
+from rag.errors import InputError, LLMError
 from rag.retrieval import Filters
 from rag.speech import extract_claims
-from rag.types import Citation, Claim, DocMeta
+from rag.types import Citation, Claim, DocMeta, Document
 
-_cache: dict[tuple[str, int, int, str], list[Claim]] = {}
+_cache: dict[tuple[str, int, int, str], tuple[Document | None, list[Claim]]] = {}
 _lock = threading.Lock()
 
 
 def article_claims(article: ArticleText) -> list[Claim]:
     """The attributed statements of one article (cached per file version)."""
+    return _parsed(article)[1]
+
+
+def _parsed(article: ArticleText) -> tuple[Document | None, list[Claim]]:
+    """The article as read from its file, and its claims (cached per file version)."""
     art = article.article
     path = Path(art.path)
     try:
         stat = path.stat()
     except OSError:
-        return []
+        return None, []
     key = (art.path, stat.st_mtime_ns, stat.st_size, f"{art.outlet}|{art.title}|{art.published}")
     with _lock:
         if key in _cache:
@@ -38,7 +43,7 @@ def article_claims(article: ArticleText) -> list[Claim]:
         meta = DocMeta(outlet=art.outlet, title=art.title, published=art.published)
         doc = build_document(art.source, path.read_bytes(), meta, folder=path.parent)
     except (OSError, Skip):
-        return []
+        return None, []
     found = []
     for c in extract_claims(doc):
         cite = Citation(art.source, c.start, c.end, c.text, art.outlet, art.published, art.title, art.path)
@@ -48,8 +53,29 @@ def article_claims(article: ArticleText) -> list[Claim]:
     with _lock:
         if len(_cache) > 5000:
             _cache.clear()
-        _cache[key] = found
-    return found
+        _cache[key] = (doc, found)
+    return doc, found
+
+
+def _assisted(doc: Document, found: list[Claim], settings: Settings, llm: Any, strict: bool,
+              notes: list[str]) -> list[Claim]:
+    """The LLM's attributions of the sentences the rules left out, in text order with the rest."""
+    from rag.llm import unavailable_reason
+    from rag.llm_claims import assisted_claims
+
+    reason = None if llm is not None else unavailable_reason(settings)
+    if reason is None:
+        try:
+            extra, more = assisted_claims(doc, found, settings, llm)
+            notes += more
+            return extra
+        except LLMError as exc:
+            reason = str(exc)
+    if strict:
+        raise LLMError(reason)
+    if not any(n.startswith("claims found by rules only") for n in notes):
+        notes.append(f"claims found by rules only: {reason}")
+    return []
 
 
 def _matches(speaker: str, wanted: str) -> bool:
@@ -63,12 +89,24 @@ def claims(
     *,
     speaker: str | None = None,
     settings: Settings | None = None,
+    mode: str | None = None,
+    llm: Any = None,
+    notices: list[str] | None = None,
 ) -> list[Claim]:
     """Attributed statements in the articles ``filters`` select, oldest article first, in text order;
     ``speaker``: only theirs (a name or surname; an unknown one raises InputError listing the known)."""
     settings = settings or load_settings()
-    retriever = _ensure_index(settings, [])
-    found = [c for art in select(retriever, filters) for c in article_claims(art)]
+    requested = _mode(mode, settings)
+    notes = notices if notices is not None else []
+    retriever = _ensure_index(settings, notes)
+    use_llm = requested == "llm" or (requested == "auto" and (llm is not None or settings.llm_configured()))
+    found = []
+    for art in select(retriever, filters):
+        doc, mine = _parsed(art)
+        if use_llm and doc is not None:
+            mine = sorted(mine + _assisted(doc, mine, settings, llm, requested == "llm", notes),
+                          key=lambda c: c.citation.start)
+        found += mine
     if speaker is not None:
         if not speaker.strip():
             raise InputError("empty speaker: give a name or a surname")

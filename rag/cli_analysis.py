@@ -68,7 +68,8 @@ def add_parsers(sub: Any, add_filters: Callable[[argparse.ArgumentParser], None]
     def claims_cmd(args: argparse.Namespace) -> int:
         from rag.claims import claims, render
 
-        found = claims(filters_of(args), speaker=args.speaker, settings=settings_of(args))
+        notes: list[str] = []
+        found = claims(filters_of(args), speaker=args.speaker, settings=settings_of(args), mode=args.mode, notices=notes)
         if args.json:
             _json([c.to_dict() for c in found])
             return 0
@@ -76,6 +77,7 @@ def add_parsers(sub: Any, add_filters: Callable[[argparse.ArgumentParser], None]
         print(render(found, numbering) or "No attributed statements in these articles.")
         print()
         print_citations(numbering.citations)
+        _notices(notes)
         return 0
 
     mode_help = "default: RAG_LLM_MODE or auto"
@@ -102,6 +104,8 @@ def add_parsers(sub: Any, add_filters: Callable[[argparse.ArgumentParser], None]
 
     p = sub.add_parser("claims", help="who said what: speaker, role, exact words, outlet and date")
     p.add_argument("--speaker", help="only this speaker (a name or surname)")
+    p.add_argument("--mode", choices=["auto", "llm", "extractive"],
+                   help="llm/auto: an LLM also attributes the sentences the speech rules leave out; " + mode_help)
     p.add_argument("--json", action="store_true")
     add_filters(p)
     p.set_defaults(func=claims_cmd)

@@ -1000,11 +1000,16 @@ def _complements(st: _State, frames: list[_Frame], s: int, e: int) -> None:
         if f.verb in _INTRO_ONLY and what not in {"quote", "colon"}:
             f.verb = ""
             continue
-        if f.phrase is not None and what != "clause":
+        # After a closing quote, words after the verb without "that" are where or to whom it was
+        # said ("…,” X told reporters outside the gates"), not what was said.
+        tail_only = what == "clause" and not re.search(r"\bthat\b", masked[f.verb_end:pos + 5])
+        if f.phrase is not None and (what != "clause" or tail_only):
             # “...,” X said (in an interview for “60 Minutes”): the quote before the subject wins,
             # unless it belongs to the clause of an earlier frame ("A said B was “absurd,” C added").
             q = _quote_before(st, f.bound, s)
             taken = q is not None and last_clause is not None and last_clause[0] <= q.open < last_clause[1]
+            if tail_only and q is not None and q.open < s:
+                q = None  # a quote of the sentence before does not outweigh this verb's own clause
             if q is not None and not taken and not (what == "quote" and ":" in masked[f.verb_end:pos]):
                 f.quote = q
                 continue

@@ -279,3 +279,12 @@ def test_seed_attributions_a_reader_would_make(seed_claims) -> None:
     roles = {c.speaker: c.role for _, claims in seed_claims.values() for c in claims}
     assert roles["Dmitry Peskov"] == "Kremlin spokesman"
     assert roles["Andriy Yermak"] == "head of the Ukrainian president's office"
+
+
+def test_words_after_the_verb_that_say_where_do_not_replace_the_quote() -> None:
+    doc = _doc("Harbour news\n\nThe port reopened today after the long strike.\n\n"
+               "\"We won a fair deal for the night crews,\" union leader Maria Costa told reporters outside the "
+               "port gates.\n\nMaria Costa told reporters the deal was fair to everyone.\n")
+    found = [(c.speaker, c.kind, c.text) for c in extract_claims(doc)]
+    assert found == [("Maria Costa", "direct", "We won a fair deal for the night crews"),
+                     ("Maria Costa", "reported", "the deal was fair to everyone")]

@@ -139,3 +139,27 @@ def test_an_ungrounded_llm_summary_falls_back_in_auto_mode(lib: Settings) -> Non
     s = summarize("a.txt", mode="auto", settings=lib, llm=_fake('{"answer": "It was fine.", "citations": []}'))
     assert s.mode == "extractive" and s.citations
     assert any("could not be grounded" in n for n in s.notices)
+
+
+def test_llm_assisted_claims_keep_shown_ids_and_speakers_the_article_names(lib: Settings) -> None:
+    from rag import claims
+
+    # b.txt: the rules leave "Shipping companies said on Monday…" and "Port managers agreed…" unattributed.
+    reply = ('{"claims": [{"id": 1, "speaker": "Shipping companies", "role": null},'
+             ' {"id": 2, "speaker": "Vladimir Putin"}, {"id": 7, "speaker": "Priya Nair"}, {"id": 1, "speaker": "he"}]}')
+    notes: list[str] = []
+    found = claims({"source": "b.txt"}, mode="llm", settings=lib, llm=_fake(reply), notices=notes)
+    extra = [c for c in found if c.verb == "attributed by the LLM"]
+    assert [c.speaker for c in extra] == ["Shipping companies"]
+    _valid([c.citation for c in found])
+    assert notes == ["dropped 3 LLM attributions the article does not support"]
+    starts = [c.citation.start for c in found]
+    assert starts == sorted(starts)
+
+
+def test_claims_without_a_usable_llm_say_they_are_rule_based(lib: Settings) -> None:
+    from rag import claims
+
+    notes: list[str] = []
+    found = claims(mode="auto", settings=lib.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1"}), notices=notes)
+    assert found and any(n.startswith("claims found by rules only") for n in notes)
