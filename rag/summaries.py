@@ -99,7 +99,14 @@ def article_sentences(article: ArticleText, embed: object) -> list[Evidence]:
     if len(sents) <= 3:
         return sents
     vectors = embed([s.text for s in sents])  # type: ignore[operator]
-    picked = mmr(salience(sents, vectors), vectors, sentence_count(len(article.sentences)))
+    scores = salience(sents, vectors)
+    picked = mmr(scores, vectors, sentence_count(len(article.sentences)))
+    half = len(sents) // 2
+    if len(sents) >= 12 and all(i < half for i in picked):
+        # News gives the other side's reply late in the story: a summary drawn only from the first
+        # half tells one side. The weakest pick makes way for the best sentence of the second half.
+        later = max(range(half, len(sents)), key=lambda i: scores[i])
+        picked[min(range(len(picked)), key=lambda n: scores[picked[n]])] = later
     return [sents[i] for i in sorted(picked)]
 
 
