@@ -31,8 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eval.run import EVAL_DIR, display, load_cases, prepare_index
-from eval.scoring import cases_fingerprint, fact_present, normalise, percentile, share
+from eval.run import EVAL_DIR, QuoteChecker, conclude, display, load_cases, prepare_index
+from eval.scoring import cases_fingerprint, fact_present, gate_metrics, normalise, percentile, share
 
 if TYPE_CHECKING:
     from rag.config import Settings
@@ -208,26 +208,18 @@ def score_compare(record: dict[str, Any], comparison: Any) -> dict[str, Any]:
             "not_silent": [o for o, ok in zip(record.get("absent", []), silent) if not ok], "returned": returned}
 
 
-def read_utf8(path: str) -> str | None:
-    try:
-        return Path(path).read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def check_quotes(citations: Iterable[Any], read: Callable[[str], str | None] = read_utf8) -> dict[str, Any]:
-    """``quote == file text[start:end]`` for each distinct citation (the file read as UTF-8 from ``path``)."""
-    texts: dict[str, str | None] = {}
+def check_quotes(citations: Iterable[Any]) -> dict[str, Any]:
+    """``quote == file text[start:end]`` for each distinct citation (the file read as UTF-8 from ``path``,
+    by the answer eval's checker)."""
+    checker = QuoteChecker(Path("/"))  # citation paths are absolute: the root joins them unchanged
     seen, bad = set(), []
     for c in citations:
         key = (c.path, c.start, c.end, c.quote)
         if key in seen:
             continue
         seen.add(key)
-        if c.path not in texts:
-            texts[c.path] = read(c.path) if c.path else None
-        text = texts[c.path]
-        if text is None or not (0 <= c.start <= c.end <= len(text)) or text[c.start:c.end] != c.quote:
+        if not (c.path and checker.valid(c.path, c.start, c.end, c.quote)):
+            text = checker.text(c.path) if c.path else None
             bad.append({"path": c.path, "start": c.start, "end": c.end, "quote": c.quote,
                         "file_text": None if text is None else text[max(0, c.start):max(0, c.end)]})
     return {"n": len(seen), "valid": len(seen) - len(bad), "bad": bad}
@@ -278,39 +270,13 @@ def make_baseline(metrics: dict[str, Any], meta: dict[str, Any]) -> dict[str, An
 
 
 def gate(metrics: dict[str, Any], meta: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str, Any]:
-    """Gate a run against a baseline: status pass / fail / skipped, regressions and a row per metric.
-
-    An invalid quote always fails; so does a metric the baseline has but this run could not measure."""
-    regressions: list[str] = []
-    messages: list[str] = []
-    qv = metrics.get("quote_validity")
-    if qv is not None and qv < 1.0:
-        regressions.append(f"quote_validity {qv:.1%} < 100%: some citation quotes differ from the file text")
-    rows: list[dict[str, Any]] = []
-    if baseline is None:
-        messages.append("no baseline: nothing compared")
-    elif baseline.get("records_sha256") != meta["records_sha256"]:
-        messages.append(f"baseline was made on other records ({baseline.get('records')}, "
-                        f"{baseline.get('n_records')} records) than this run ({meta['records']}, "
-                        f"{meta['n_records']} records): not compared")
-    else:
-        for name, (default_better, default_tol) in GATED.items():
-            base, now = baseline.get("metrics", {}).get(name), metrics.get(name)
-            if base is None:
-                continue
-            if now is None:
-                regressions.append(f"{name}: not measured in this run (baseline {base:.3f}); see the errors")
-                continue
-            better = baseline.get("higher_is_better", {}).get(name, default_better)
-            tol = baseline.get("tolerance", {}).get(name, default_tol or 0.0)
-            worse = now < base - tol - 1e-9 if better else now > base + tol + 1e-9
-            rows.append({"metric": name, "baseline": base, "now": now, "delta": now - base,
-                         "tolerance": tol, "higher_is_better": better, "regressed": worse})
-            if worse:
-                regressions.append(f"{name}: {now:.3f} vs baseline {base:.3f} (tolerance {tol:g}, "
-                                   f"{'higher' if better else 'lower'} is better)")
-    status = "fail" if regressions else ("pass" if rows else "skipped")
-    return {"status": status, "regressions": regressions, "messages": messages, "rows": rows}
+    """Gate a run against a baseline made on the same records; a metric the baseline has but this
+    run could not measure (a feature crashed) fails, as does an invalid quote."""
+    refused = None
+    if baseline is not None and baseline.get("records_sha256") != meta["records_sha256"]:
+        refused = (f"baseline was made on other records ({baseline.get('records')}, {baseline.get('n_records')} "
+                   f"records) than this run ({meta['records']}, {meta['n_records']} records): not compared")
+    return gate_metrics(metrics, baseline, GATED, refused, unmeasured_fails=True)
 
 
 # --- running the features -----------------------------------------------------------------------------
@@ -379,7 +345,7 @@ def run_features(records: Sequence[dict[str, Any]], settings: Settings) -> dict[
                                  + [x for d in c.differences for x in (d.first, d.second)])
         comparisons.append(score_compare(r, c))
     quotes = check_quotes(c for f in FEATURES for c in cites[f])
-    quotes["by_feature"] = {f: check_quotes(cites[f])["n"] for f in FEATURES}
+    quotes["by_feature"] = {f: len({(c.path, c.start, c.end, c.quote) for c in cites[f]}) for f in FEATURES}
     return {"summary": summaries, "brief": briefs, "event": event_rows, "order": order_rows,
             "claim": claim_scores["rows"], "claims": claim_scores, "compare": comparisons,
             "quotes": quotes, "latency": latency, "errors": errors,
@@ -540,24 +506,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     print(f"\nreport: {Path(out) / 'features.md'}  ({result['run']['seconds']:.0f} s)")
     for error in result["results"]["errors"]:
         print(f"error: {error}", file=sys.stderr)
-    g = result["gate"]
-    if args.write_baseline:
-        if g["regressions"]:
-            print("not writing a baseline: " + "; ".join(g["regressions"]), file=sys.stderr)
-            return 1
-        base = make_baseline(result["metrics"], result["run"])
-        args.baseline.parent.mkdir(parents=True, exist_ok=True)
-        args.baseline.write_text(json.dumps(base, indent=2) + "\n", encoding="utf-8")
-        print(f"baseline written: {args.baseline} (records {base['records']})")
-        return 0
-    for message in g["messages"]:
-        print(f"warning: {message}", file=sys.stderr)
-    if g["status"] == "fail":
-        print("REGRESSION:\n  " + "\n  ".join(g["regressions"]), file=sys.stderr)
-        return 1
-    print(f"features baseline gate: {g['status']}")
-    return 0
-
+    return conclude(result["gate"], args.baseline if args.write_baseline else None,
+                    lambda: make_baseline(result["metrics"], result["run"]),
+                    lambda base: f"records {base['records']}", "features baseline gate")
 
 if __name__ == "__main__":
     sys.exit(main())

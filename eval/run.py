@@ -187,6 +187,28 @@ def run_eval(cases_path: Path, mode: str, out_dir: Path, settings: Settings, pee
     return result
 
 
+def conclude(gate: dict[str, Any], write_to: Path | None, make: Callable[[], dict[str, Any]],
+             describe: Callable[[dict[str, Any]], str], label: str) -> int:
+    """Exit code of a run: write the baseline (``write_to``; refused after a regression) or report
+    the gate: 1 on a regression, else 0."""
+    if write_to is not None:
+        if gate["regressions"]:
+            print("not writing a baseline: " + "; ".join(gate["regressions"]), file=sys.stderr)
+            return 1
+        base = make()
+        write_to.parent.mkdir(parents=True, exist_ok=True)
+        write_to.write_text(json.dumps(base, indent=2) + "\n", encoding="utf-8")
+        print(f"baseline written: {write_to} ({describe(base)})")
+        return 0
+    for message in gate["messages"]:
+        print(f"warning: {message}", file=sys.stderr)
+    if gate["status"] == "fail":
+        print("REGRESSION:\n  " + "\n  ".join(gate["regressions"]), file=sys.stderr)
+        return 1
+    print(f"{label}: {gate['status']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag eval", description="Evaluate answers, citations, refusals and retrieval "
                                 "on a JSONL question set; compare with a naive LangChain peer and a baseline.")
@@ -233,20 +255,6 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return 2
     print(report.summary_table(result))
     print(f"\nreport: {Path(out) / 'report.md'}  ({result['run']['seconds']:.0f} s)")
-    gate = result["gate"]
-    if args.write_baseline:
-        if gate["regressions"]:
-            print("not writing a baseline: " + "; ".join(gate["regressions"]), file=sys.stderr)
-            return 1
-        base = scoring.make_baseline(result["metrics"], result["run"])
-        args.baseline.parent.mkdir(parents=True, exist_ok=True)
-        args.baseline.write_text(json.dumps(base, indent=2) + "\n", encoding="utf-8")
-        print(f"baseline written: {args.baseline} (mode {base['mode']}, cases {base['cases']})")
-        return 0
-    for message in gate["messages"]:
-        print(f"warning: {message}", file=sys.stderr)
-    if gate["status"] == "fail":
-        print("REGRESSION:\n  " + "\n  ".join(gate["regressions"]), file=sys.stderr)
-        return 1
-    print(f"baseline gate: {gate['status']}")
-    return 0
+    return conclude(result["gate"], args.baseline if args.write_baseline else None,
+                    lambda: scoring.make_baseline(result["metrics"], result["run"]),
+                    lambda base: f"mode {base['mode']}, cases {base['cases']}", "baseline gate")

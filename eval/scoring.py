@@ -161,8 +161,12 @@ def make_baseline(metrics: dict[str, Any], meta: dict[str, Any]) -> dict[str, An
     }
 
 
-def compare(metrics: dict[str, Any], meta: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str, Any]:
-    """Gate a run against a baseline: status pass / fail / skipped, regressions and a row per metric."""
+def gate_metrics(metrics: dict[str, Any], baseline: dict[str, Any] | None, gated: dict[str, tuple[bool, float | None]],
+                 refused: str | None = None, unmeasured_fails: bool = False) -> dict[str, Any]:
+    """Gate ``metrics`` against ``baseline`` over the ``gated`` table: status pass / fail / skipped,
+    regressions and a row per metric. An invalid quote always fails. ``refused``: why the baseline
+    cannot be compared (other mode, other cases), if it cannot; ``unmeasured_fails``: a metric the
+    baseline has but this run could not measure is a regression."""
     regressions: list[str] = []
     messages: list[str] = []
     qv = metrics.get("quote_validity")
@@ -171,16 +175,16 @@ def compare(metrics: dict[str, Any], meta: dict[str, Any], baseline: dict[str, A
     rows: list[dict[str, Any]] = []
     if baseline is None:
         messages.append("no baseline: nothing compared")
-    elif baseline.get("mode") != meta["mode"]:
-        messages.append(f"baseline was made in {baseline.get('mode')!r} mode but this run is {meta['mode']!r}: "
-                        f"not compared (make one with --mode {meta['mode']} --baseline PATH --write-baseline)")
-    elif baseline.get("cases_sha256") != meta["cases_sha256"]:
-        messages.append(f"baseline was made on other cases ({baseline.get('cases')}, {baseline.get('n_cases')} cases) "
-                        f"than this run ({meta['cases']}, {meta['n_cases']} cases): not compared")
+    elif refused:
+        messages.append(refused)
     else:
-        for name, (default_better, default_tol) in GATED.items():
+        for name, (default_better, default_tol) in gated.items():
             base, now = baseline.get("metrics", {}).get(name), metrics.get(name)
-            if base is None or now is None:
+            if base is None:
+                continue
+            if now is None:
+                if unmeasured_fails:
+                    regressions.append(f"{name}: not measured in this run (baseline {base:.3f}); see the errors")
                 continue
             better = baseline.get("higher_is_better", {}).get(name, default_better)
             tol = baseline.get("tolerance", {}).get(name, default_tol or 0.0)
@@ -190,6 +194,17 @@ def compare(metrics: dict[str, Any], meta: dict[str, Any], baseline: dict[str, A
             if worse:
                 regressions.append(f"{name}: {now:.3f} vs baseline {base:.3f} (tolerance {tol:g}, "
                                    f"{'higher' if better else 'lower'} is better)")
-    compared = bool(rows)
-    status = "fail" if regressions else ("pass" if compared else "skipped")
+    status = "fail" if regressions else ("pass" if rows else "skipped")
     return {"status": status, "regressions": regressions, "messages": messages, "rows": rows}
+
+
+def compare(metrics: dict[str, Any], meta: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str, Any]:
+    """Gate an answer run against a baseline made in the same mode on the same cases."""
+    refused = None
+    if baseline is not None and baseline.get("mode") != meta["mode"]:
+        refused = (f"baseline was made in {baseline.get('mode')!r} mode but this run is {meta['mode']!r}: "
+                   f"not compared (make one with --mode {meta['mode']} --baseline PATH --write-baseline)")
+    elif baseline is not None and baseline.get("cases_sha256") != meta["cases_sha256"]:
+        refused = (f"baseline was made on other cases ({baseline.get('cases')}, {baseline.get('n_cases')} cases) "
+                   f"than this run ({meta['cases']}, {meta['n_cases']} cases): not compared")
+    return gate_metrics(metrics, baseline, GATED, refused)
