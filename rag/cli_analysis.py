@@ -22,6 +22,14 @@ def _notices(notices: list[str]) -> None:
         print(f"note: {notice}", file=sys.stderr)
 
 
+def _listing(lines: Callable[[Numbering], str], empty: str) -> None:
+    """One line per item with [n] markers, then the numbered citations."""
+    numbering = Numbering()
+    print(lines(numbering) or empty)
+    print()
+    print_citations(numbering.citations)
+
+
 def add_parsers(sub: Any, add_filters: Callable[[argparse.ArgumentParser], None],
                 settings_of: Callable[[argparse.Namespace], Any], filters_of: Callable[[argparse.Namespace], Any]) -> None:
     """Register the four commands on the main parser's subparsers."""
@@ -59,10 +67,7 @@ def add_parsers(sub: Any, add_filters: Callable[[argparse.ArgumentParser], None]
         if args.json:
             _json([e.to_dict() for e in events])
             return 0
-        numbering = Numbering()
-        print(render(events, numbering) or "No dated events in these articles.")
-        print()
-        print_citations(numbering.citations)
+        _listing(lambda numbering: render(events, numbering), "No dated events in these articles.")
         return 0
 
     def claims_cmd(args: argparse.Namespace) -> int:
@@ -73,10 +78,7 @@ def add_parsers(sub: Any, add_filters: Callable[[argparse.ArgumentParser], None]
         if args.json:
             _json([c.to_dict() for c in found])
             return 0
-        numbering = Numbering()
-        print(render(found, numbering) or "No attributed statements in these articles.")
-        print()
-        print_citations(numbering.citations)
+        _listing(lambda numbering: render(found, numbering), "No attributed statements in these articles.")
         _notices(notes)
         return 0
 

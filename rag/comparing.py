@@ -21,7 +21,6 @@ from rag.lexical import tokenize
 from rag.numbering import Numbering
 from rag.retrieval import Filters
 from rag.summaries import fragment
-from rag.summarizing import extractive_only
 from rag.types import Comparison, Difference, OutletView, Point, Statement
 
 PER_OUTLET_CHUNKS = 8
@@ -44,7 +43,8 @@ def _relevance(topic: str, evidence: list[Evidence], vectors: np.ndarray, topic_
     rank of its chunk in the outlet's search; a quote fragment or lead-in scores less."""
     weights = {t: idf.idf(t) for t in set(tokenize(topic))}
     total = sum(weights.values()) or 1.0
-    coverage = np.array([sum(w for t, w in weights.items() if t in set(tokenize(ev.text))) / total for ev in evidence])
+    words = [set(tokenize(ev.text)) for ev in evidence]
+    coverage = np.array([sum(w for t, w in weights.items() if t in found) / total for found in words])
     rank = np.array([1 / (1 + ev.chunk_rank) for ev in evidence])
     fragments = np.array([0.15 if fragment(ev.text) else 0.0 for ev in evidence])
     return 0.6 * (vectors @ topic_vector) + 0.4 * coverage + 0.1 * rank - fragments
@@ -87,6 +87,13 @@ def differences(points: dict[str, list[tuple[Evidence, np.ndarray]]]) -> list[Di
                         found.append(Difference("date", ev_a.citation(), ev_b.citation(),
                                                 tuple(sorted(dates_a)), tuple(sorted(dates_b))))
     return found
+
+
+def extractive_only(requested: str, settings: Settings) -> list[str]:
+    """The notice that says an LLM was asked for (or configured) and the comparison is extractive."""
+    if requested == "llm" or (requested == "auto" and settings.llm_configured()):
+        return ["extractive: comparisons do not use the LLM yet"]
+    return []
 
 
 def compare(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +68,8 @@ def _build(retriever: Retriever) -> dict[str, ArticleText]:
     return library
 
 
-_built: dict[int, tuple[Any, dict[str, ArticleText]]] = {}
+# Per retriever object: a retriever dropped after an ingest takes its library with it.
+_built: weakref.WeakKeyDictionary[Retriever, tuple[Any, dict[str, ArticleText]]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -75,10 +77,10 @@ def library_texts(retriever: Retriever) -> dict[str, ArticleText]:
     """Every article of the index with its sentences, built once per index build."""
     lexical = retriever.lexical
     with _lock:
-        cached = _built.get(id(retriever))
+        cached = _built.get(retriever)
         if cached is None or cached[0] is not lexical:
-            _built[id(retriever)] = (lexical, _build(retriever))
-        return _built[id(retriever)][1]
+            cached = _built[retriever] = (lexical, _build(retriever))
+        return cached[1]
 
 
 def build_key(retriever: Retriever) -> str:
@@ -157,13 +159,12 @@ class SentenceVectors:
         return np.stack(found)
 
 
-_vectors: dict[int, SentenceVectors] = {}
+_vectors: weakref.WeakKeyDictionary[Any, SentenceVectors] = weakref.WeakKeyDictionary()
 
 
 def sentence_vectors(retriever: Retriever) -> SentenceVectors:
     """The process-wide sentence vector cache for this retriever's embedder."""
     with _lock:
-        key = id(retriever.embedder)
-        if key not in _vectors:
-            _vectors[key] = SentenceVectors(retriever.embedder)
-        return _vectors[key]
+        if retriever.embedder not in _vectors:
+            _vectors[retriever.embedder] = SentenceVectors(retriever.embedder)
+        return _vectors[retriever.embedder]

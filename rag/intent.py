@@ -45,12 +45,17 @@ def _named_outlet(question: str, outlets: list[str]) -> str | None:
     return None
 
 
+def kind_of(question: str) -> Kind | None:
+    """The feature a request asks for, or None for an ordinary question (cheap: no library needed)."""
+    return next((k for k, rule in _RULES if rule.search(question)), None)
+
+
 def detect(question: str, outlets: list[str], articles_of: dict[str, list[str]]) -> Intent | None:
     """The request in ``question``, or None for an ordinary question.
 
     ``outlets``: the library's outlets; ``articles_of``: each outlet's article paths (a request
     that names an outlet with a single article is about that article)."""
-    kind = next((k for k, rule in _RULES if rule.search(question)), None)
+    kind = kind_of(question)
     if kind is None:
         return None
     outlet = _named_outlet(question, outlets)

@@ -3,12 +3,13 @@ feature as an ``Answer`` with citations (nobody needs to know the commands)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
 from rag.config import Settings
 from rag.corpus import library_texts
-from rag.intent import Intent, detect
+from rag.intent import Intent, detect, kind_of
 from rag.numbering import Numbering
 from rag.retrieval import Filters, Retriever
 from rag.types import Answer
@@ -16,6 +17,8 @@ from rag.types import Answer
 
 def request_of(question: str, retriever: Retriever) -> Intent | None:
     """The feature request in ``question``, with the outlet or article it names, or None."""
+    if kind_of(question) is None:  # most questions: no pass over the library on the answer path
+        return None
     articles_of: dict[str, list[str]] = {}
     for path, art in library_texts(retriever).items():
         articles_of.setdefault(art.article.outlet, []).append(path)
@@ -74,7 +77,5 @@ def routed_answer(question: str, intent: Intent, filters: Filters | dict[str, An
 
 def _names(question: str) -> str | None:
     """The capitalised names a timeline request mentions ("in what order did Putin…" -> "Putin")."""
-    import re
-
     words = [m.group(0) for m in re.finditer(r"\b[A-Z][\w'’-]+", question) if m.start() > 0]
     return " ".join(words) or None

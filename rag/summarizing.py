@@ -22,13 +22,6 @@ def _article_summary(article: ArticleText, embed: Any) -> list[Statement]:
     return [Statement(ev.text, (ev.citation(),)) for ev in article_sentences(article, embed)]
 
 
-def extractive_only(requested: str, settings: Settings) -> list[str]:
-    """The notice that says an LLM was asked for (or configured) and a comparison is extractive."""
-    if requested == "llm" or (requested == "auto" and settings.llm_configured()):
-        return ["extractive: comparisons do not use the LLM yet"]
-    return []
-
-
 def _brief_text(threads: list[Thread], numbering: Numbering) -> str:
     return "\n".join(f"- {t.label}: {numbering.prose(t.statements)}" for t in threads)
 

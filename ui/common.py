@@ -137,3 +137,11 @@ def citation_card(c: rag.Citation, n: int | str, key: str, expanded: bool = Fals
         if st.button("Open in the Library reader", key=key):
             st.session_state["reader"] = {"path": c.path or c.source, "start": c.start, "end": c.end}
             st.switch_page(st.session_state["pages"]["library"])
+
+
+def picked_row(table: list[dict[str, Any]], key: str) -> int | None:
+    """A table the user picks one row of (single-row selection); the picked row's index or None."""
+    event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                         key=key)
+    rows = event.selection.rows if event else []
+    return rows[0] if rows else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import rag
-from ui.common import citation_card, ensure_index, settings
+from ui.common import citation_card, ensure_index, picked_row, settings
 
 
 def render() -> None:
@@ -24,8 +24,6 @@ def render() -> None:
                "article attributes. The outlets' own voice is not listed. Pick a row to see its citation.")
     table = [{"speaker": c.speaker, "role": c.role or "", "kind": c.kind, "verb": c.verb, "words": " ".join(c.citation.quote.split()),
               "outlet": c.outlet, "published": c.published or "undated"} for c in shown]
-    picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                          key="cl_table")
-    rows = picked.selection.rows if picked else []
-    if rows:
-        citation_card(shown[rows[0]].citation, "claim", key="cl-open", expanded=True)
+    row = picked_row(table, "cl_table")
+    if row is not None:
+        citation_card(shown[row].citation, "claim", key="cl-open", expanded=True)

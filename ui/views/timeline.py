@@ -6,7 +6,7 @@ import altair as alt
 import streamlit as st
 
 import rag
-from ui.common import citation_card, ensure_index, settings
+from ui.common import citation_card, ensure_index, picked_row, settings
 
 
 def render() -> None:
@@ -39,9 +39,6 @@ def render() -> None:
     table = [{"date": e.date or "unresolved", "precision": e.precision or "", "outlet": e.outlet,
               "published": e.published or "undated", "said as": " ".join(e.phrase.split()),
               "event": " ".join(e.citation.quote.split())} for e in events]
-    picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                          key="tl_table")
-    rows_picked = picked.selection.rows if picked else []
-    if rows_picked:
-        event = events[rows_picked[0]]
-        citation_card(event.citation, "event", key="tl-open", expanded=True)
+    row = picked_row(table, "tl_table")
+    if row is not None:
+        citation_card(events[row].citation, "event", key="tl-open", expanded=True)
