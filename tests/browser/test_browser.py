@@ -449,9 +449,11 @@ def test_eval_page_renders(app: App) -> None:
     main = page.locator(MAIN)
     assert main.locator("h1").first.inner_text().strip() == "Eval"
     assert main.get_by_role("button", name="Run the eval").is_visible()
-    metrics = main.locator('[data-testid="stMetric"]').count()
-    no_run = main.locator('[data-testid="stAlert"]').filter(has_text="No eval run yet").count()
-    assert metrics >= 1 or no_run == 1, "neither the latest run's metrics nor the 'no run yet' notice"
+    metric = main.locator('[data-testid="stMetric"]')
+    no_run = main.locator('[data-testid="stAlert"]').filter(has_text="No eval run yet")
+    # The metrics can arrive after the title and button: wait for one of the two outcomes.
+    metric.or_(no_run).first.wait_for(timeout=TIMEOUT_MS)
+    assert metric.count() >= 1 or no_run.count() == 1, "neither the latest run's metrics nor the 'no run yet' notice"
     shot(page, "eval.png")
 
 
