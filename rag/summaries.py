@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,6 +21,8 @@ from rag.types import Statement, Thread
 
 LEAD_WEIGHT = 0.12  # news puts the gist first: the opening sentences get up to this much extra
 LEAD_SENTENCES = 5
+TITLE_WEIGHT = 0.1  # weight of a sentence's likeness to the headline
+REPLY_WEIGHT = 0.1  # the other side's answer ("In response, Kyiv declared...") belongs in a news summary
 DANGLING_PENALTY = 0.15  # "He added...", "But..." read badly out of context
 MAX_CANDIDATES = 300  # per article: a 10 MB article is sampled, not embedded whole
 MMR_LAMBDA = 0.7
@@ -28,11 +30,11 @@ CLUSTERS = 8  # k-means clusters of salient sentences; the ones several articles
 JOIN_SIMILARITY = 0.45  # an article no thread covers joins the nearest thread above this
 PER_ARTICLE = 8  # sentences of each article that may open or join a thread
 MAX_THREADS = 6
-UBIQUITOUS = 0.25  # a word in more than this share of the chunks labels no thread
 MAX_STATEMENTS = 5  # per thread; the thread's `paths` still lists every article in it
 
 _DANGLING = re.compile(r"^[\"“‘']?(he|she|it|they|this|that|these|those|but|however|also|meanwhile|and|so|yet|still)\b",
                        re.I)
+_REPLY = re.compile(r"^(in response|in reply)\b|\b(responded|replied|rejected|refused|dismissed|denied)\b", re.I)
 # Said by "he" or "she": out of context the reader cannot tell who (a summary names its speakers).
 _PRONOUN_SPEAKER = re.compile(r"[,”\"’]\s*(he|she|they) (said|added|says|stressed|noted|explained|declared|claimed)\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{3,}")
@@ -72,6 +74,8 @@ def salience(sents: list[Evidence], vectors: np.ndarray) -> np.ndarray:
     for i, ev in enumerate(sents):
         if i < LEAD_SENTENCES:
             scores[i] += LEAD_WEIGHT * (1 - i / LEAD_SENTENCES)
+        if _REPLY.search(ev.text):
+            scores[i] += REPLY_WEIGHT
         if _DANGLING.match(ev.text) or _PRONOUN_SPEAKER.search(ev.text) or fragment(ev.text):
             scores[i] -= DANGLING_PENALTY
     return scores
@@ -100,6 +104,10 @@ def article_sentences(article: ArticleText, embed: object) -> list[Evidence]:
         return sents
     vectors = embed([s.text for s in sents])  # type: ignore[operator]
     scores = salience(sents, vectors)
+    if article.article.title:
+        # The headline is the editor's own one-line summary: sentences that say what it says weigh more.
+        headline = embed([article.article.title])[0]  # type: ignore[operator]
+        scores = scores + TITLE_WEIGHT * np.clip(vectors @ headline, 0, None)
     picked = mmr(scores, vectors, sentence_count(len(article.sentences)))
     half = len(sents) // 2
     if len(sents) >= 12 and all(i < half for i in picked):
@@ -123,28 +131,63 @@ class _Cluster:
         return {a for a, _, _ in self.members}
 
 
-def label(texts: list[Evidence], idf: IdfTable | None, n_articles: int) -> str:
-    """A short label for a thread: words that several of its articles use and the corpus does not
-    use everywhere (the words every article shares say nothing about one thread)."""
-    articles: dict[str, set[str]] = {}
-    spelling: dict[str, Counter[str]] = {}
-    for ev in texts:
-        for word in _WORD.findall(ev.text):
-            stems = tokenize(word)
-            if not stems:
+_PHRASE_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[,.;:!?()“”\"–—]")
+# Words that carry no topic: reporting verbs, hedges and calendar words.
+_PLAIN = frozenset(tokenize(
+    "said says saying told tell added noted stressed claimed declared according reported reportedly "
+    "also would could might however earlier later last next week month year day today yesterday "
+    "monday tuesday wednesday thursday friday saturday sunday people time number part way"))
+
+
+def _phrases(text: str) -> dict[tuple[str, ...], str]:
+    """The one- and two-word phrases of content words in a sentence (stem tuple -> as written)."""
+    found: dict[tuple[str, ...], str] = {}
+    run: list[tuple[str, str]] = []  # consecutive content words: (stem, as written)
+    for token in _PHRASE_WORD.findall(text) + ["."]:
+        stems = tokenize(token) if len(token) > 2 else []
+        if len(stems) == 1 and stems[0] not in _PLAIN:
+            run.append((stems[0], token.strip("'’-")))
+            found.setdefault((stems[0],), run[-1][1])
+            if len(run) >= 2 and run[-2][0] != run[-1][0]:
+                found.setdefault((run[-2][0], run[-1][0]), f"{run[-2][1]} {run[-1][1]}")
+        else:
+            run = []
+    return found
+
+
+def labels(threads: list[list[Evidence]], idf: IdfTable | None) -> list[str]:
+    """A short label for each thread: rare phrases that many of its sentences and articles use and
+    the other threads do not (what every thread shares, such as the main actor, names none)."""
+    found: list[tuple[dict[tuple[str, ...], set[str]], Counter[tuple[str, ...]]]] = []
+    spelling: dict[tuple[str, ...], Counter[str]] = {}
+    for members in threads:
+        paths: dict[tuple[str, ...], set[str]] = {}
+        sentences: Counter[tuple[str, ...]] = Counter()
+        for ev in members:
+            for key, written in _phrases(ev.text).items():
+                paths.setdefault(key, set()).add(ev.path)
+                sentences[key] += 1
+                spelling.setdefault(key, Counter())[written] += 1
+        found.append((paths, sentences))
+    spread = Counter(key for paths, _ in found for key in paths)
+    names = []
+    for members, (paths, sentences) in zip(threads, found):
+        n_articles = len({ev.path for ev in members})
+        weight = {}
+        for key, where in paths.items():
+            if len(threads) > 2 and spread[key] > len(threads) / 2:
                 continue
-            articles.setdefault(stems[0], set()).add(ev.path)
-            spelling.setdefault(stems[0], Counter())[word.strip("'’-")] += 1
-    weight = {}
-    for stem, paths in articles.items():
-        idf_value = idf.idf(stem) if idf else 1.0
-        if idf and idf.n >= 20 and idf.df.get(stem, 0) > UBIQUITOUS * idf.n:
-            continue
-        if n_articles > 1 and len(paths) < 2:
-            continue
-        weight[stem] = len(paths) ** 2 * idf_value
-    top = sorted(weight, key=lambda s: (-weight[s], s))[:3]
-    return " · ".join(spelling[s].most_common(1)[0][0] for s in top)
+            rarity = min(idf.idf(stem) for stem in key) if idf else 1.0
+            share = len(where) / n_articles + 0.5 * sentences[key] / len(members)
+            weight[key] = share * rarity * (1.6 if len(key) == 2 else 1.0) / spread[key]
+        picked: list[tuple[str, ...]] = []
+        for key in sorted(weight, key=lambda k: (-weight[k], k)):
+            if not any(set(key) & set(other) for other in picked):
+                picked.append(key)
+            if len(picked) == 2:
+                break
+        names.append(" · ".join(spelling[k].most_common(1)[0][0] for k in picked))
+    return names
 
 
 def _kmeans(pool: list[tuple[int, int, float]], vectors: dict[tuple[int, int], np.ndarray]) -> list[_Cluster]:
@@ -214,7 +257,8 @@ def brief_threads(articles: list[ArticleText], embed: object, idf: IdfTable | No
             kept[int(np.argmax(sims))].members.append((a_, i, score))
         else:
             kept.append(_Cluster([(a_, i, score)], v.copy()))
-    threads = []
+    threads: list[Thread] = []
+    members: list[list[Evidence]] = []
     for cluster in kept:
         centroid = cluster.centroid
         best: dict[int, tuple[float, int]] = {}
@@ -226,7 +270,7 @@ def brief_threads(articles: list[ArticleText], embed: object, idf: IdfTable | No
         chosen = sorted(order, key=lambda a: -best[a][0])[:MAX_STATEMENTS]
         statements = [Statement(per_article[a][best[a][1]].text, (per_article[a][best[a][1]].citation(),))
                       for a in order if a in chosen]
-        members = [per_article[a][i] for a, i, _ in cluster.members]
-        name = label(members, idf, len(order)) or f"thread {len(threads) + 1}"
-        threads.append(Thread(name, statements, [articles[a].path for a in order]))
-    return threads
+        threads.append(Thread("", statements, [articles[a].path for a in order]))
+        members.append([per_article[a][i] for a, i, _ in cluster.members])
+    names = labels(members, idf)
+    return [replace(t, label=name or f"thread {n + 1}") for n, (t, name) in enumerate(zip(threads, names))]
