@@ -21,7 +21,7 @@ from rag.types import Statement, Thread
 
 LEAD_WEIGHT = 0.12  # news puts the gist first: the opening sentences get up to this much extra
 LEAD_SENTENCES = 5
-TITLE_WEIGHT = 0.1  # weight of a sentence's likeness to the headline
+TITLE_WEIGHT = 0.2  # weight of a sentence's likeness to the headline
 REPLY_WEIGHT = 0.1  # the other side's answer ("In response, Kyiv declared...") belongs in a news summary
 DANGLING_PENALTY = 0.15  # "He added...", "But..." read badly out of context
 MAX_CANDIDATES = 300  # per article: a 10 MB article is sampled, not embedded whole
