@@ -15,12 +15,16 @@ _RULES: list[tuple[Kind, re.Pattern[str]]] = [
                             r"events|what happened when|when did each)\b", re.I)),
     ("compare", re.compile(r"\b(compare|comparison|contrast|differ|difference|differences|disagree|how do (the )?"
                            r"(outlets|sources|media|articles|papers) (say|report|describe|cover|see|portray|present)|"
-                           r"each outlet|(the|different) outlets' (view|line|take)|side by side)\b", re.I)),
+                           r"each outlet|(the|different) outlets' (view|line|take)|side by side|"
+                           r"what do (the )?(different |various |both |all (the )?|two |three )?(outlets|sources|media|papers)"
+                           r" (say|report|write|claim))\b", re.I)),
     ("claims", re.compile(r"\b(who said what|(list|show|give)( me)?( all)? (the )?(quotes|statements|claims)|"
                           r"(all )?(the )?quotes (from|by|of))\b", re.I)),
     ("summary", re.compile(r"\b(summari[sz]e|summary|summarise|sum up|main points|key points|main threads|gist|"
-                           r"overview|tl;?dr|brief me|what (is|are) (the|this|that) (article|piece|story|report|"
-                           r"articles|pieces|stories|coverage) (about|saying))\b", re.I)),
+                           r"overview|tl;?dr|brief me|"
+                           r"what(’s|'s| is| are) (the|this|that) ([\w’'.-]+ ){0,4}(article|piece|story|report|"
+                           r"articles|pieces|stories|coverage) (about|saying)\W*$|"
+                           r"what does (the|this|that) ([\w’'.-]+ ){0,4}(article|piece|story|report) say\W*$)", re.I)),
 ]
 _TOPIC = re.compile(r"\b(?:on|about|over|regarding|concerning|in their (?:coverage|reporting) of)\s+(.+)$", re.I)
 _SPEAKER = re.compile(r"\b(?:quotes|statements|claims) (?:from|by|of)\s+([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*)")
