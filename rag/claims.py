@@ -6,6 +6,9 @@ a claim. Articles are read from their files, as indexed (a file changed since is
 from __future__ import annotations
 
 import threading
+from collections import Counter
+from dataclasses import replace
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +81,32 @@ def _assisted(doc: Document, found: list[Claim], settings: Settings, llm: Any, s
     return []
 
 
+def canonical_names(names: list[str]) -> dict[str, str]:
+    """One spelling per person across articles: a bare surname ("Trump") becomes the one full name
+    that ends in it ("Donald Trump"), and transliterations of a first name ("Sergei"/"Sergey Lavrov")
+    become the most frequent. Groups and institutions ("the Kremlin") are left as they are."""
+    counts = Counter(names)
+    people = [n for n in counts if " " in n and n[:1].isupper() and not n.lower().startswith("the ")]
+    by_surname: dict[str, list[str]] = {}
+    for name in people:
+        by_surname.setdefault(name.split()[-1], []).append(name)
+    mapping: dict[str, str] = {}
+    for surname, full in by_surname.items():
+        full.sort(key=lambda n: (-counts[n], n))
+        groups: list[list[str]] = []
+        for name in full:
+            first = " ".join(name.split()[:-1])
+            home = next((g for g in groups if first[:1] == g[0][:1]
+                         and SequenceMatcher(None, first, " ".join(g[0].split()[:-1])).ratio() >= 0.75), None)
+            (home.append(name) if home else groups.append([name]))
+        for group in groups:
+            for name in group[1:]:
+                mapping[name] = group[0]
+        if len(groups) == 1 and surname in counts:
+            mapping[surname] = groups[0][0]
+    return mapping
+
+
 def _matches(speaker: str, wanted: str) -> bool:
     wanted = wanted.strip().lower()
     name = speaker.lower()
@@ -107,6 +136,8 @@ def claims(
             mine = sorted(mine + _assisted(doc, mine, settings, llm, requested == "llm", notes),
                           key=lambda c: c.citation.start)
         found += mine
+    names = canonical_names([c.speaker for c in found])
+    found = [replace(c, speaker=names.get(c.speaker, c.speaker)) for c in found]
     if speaker is not None:
         if not speaker.strip():
             raise InputError("empty speaker: give a name or a surname")
