@@ -178,6 +178,7 @@ class LLMClient:
         self.user = load_prompt(settings.prompts_dir, "answer_user", "question", "evidence", "cannot_answer")
         self.condense_prompt = load_prompt(settings.prompts_dir, "condense", "history", "question")
         self.summary_system = load_prompt(settings.prompts_dir, "summary_system")
+        self.summary_user = load_prompt(settings.prompts_dir, "summary_user", "task", "evidence")
         self.chat = chat_model or self._make_chat()
 
     def _make_chat(self) -> Any:
@@ -230,7 +231,7 @@ class LLMClient:
             return CANNOT_ANSWER, [], False, []
         messages = [
             SystemMessage(self.summary_system.format()),
-            HumanMessage(self.user.format(question=task, evidence=format_evidence(evidence), cannot_answer=CANNOT_ANSWER)),
+            HumanMessage(self.summary_user.format(task=task, evidence=format_evidence(evidence))),
         ]
         try:
             reply = self.chat.invoke(messages, extra_body={"response_format": JSON_MODE})

@@ -82,8 +82,9 @@ def improve(summary: Summary, articles: list[ArticleText], embed: Any, settings:
         return replace(summary, notices=[*summary.notices, f"summarised extractively: {exc}"])
     if not ok:
         if strict:
-            return replace(summary, text=text, citations=[], statements=[], threads=[], mode="llm",
-                           notices=[*summary.notices, *notes])
+            # A summary that cites nothing is no summary: say so rather than show the model's words.
+            raise LLMError(f"the model's summary cites none of the evidence it was shown ({settings.llm_model}); "
+                           "use --mode auto or extractive for the extractive summary")
         return replace(summary, notices=[*summary.notices, *notes, "summarised extractively: the LLM reply could "
                                          "not be grounded"])
     return replace(summary, text=text, citations=citations, statements=_statements(text, citations), mode="llm",

@@ -141,6 +141,13 @@ def test_an_ungrounded_llm_summary_falls_back_in_auto_mode(lib: Settings) -> Non
     assert any("could not be grounded" in n for n in s.notices)
 
 
+def test_an_ungrounded_llm_summary_is_an_error_in_llm_mode(lib: Settings) -> None:
+    from rag import LLMError
+
+    with pytest.raises(LLMError, match="cites none of the evidence"):
+        summarize("a.txt", mode="llm", settings=lib, llm=_fake('{"answer": "It was fine.", "citations": []}'))
+
+
 def test_llm_assisted_claims_keep_shown_ids_and_speakers_the_article_names(lib: Settings) -> None:
     from rag import claims
 
