@@ -118,6 +118,8 @@ def markdown(result: dict[str, Any]) -> str:
                   f"({j['unreadable']} unreadable verdicts)."]
     parts += ["## By question type", _breakdown_md(result["by_type"]), "![per type](per_type.png)",
               "## By outlet", _breakdown_md(result["by_outlet"]),
+              "## By question class (refusals of unanswerable, false refusals of answerable)",
+              _breakdown_md(result.get("by_class", {})),
               "## Latency", "![latency](latency.png)",
               "## Regressions vs baseline", _gate_md(result["gate"]),
               "## Failed cases", _failed_md(result["cases"])]

@@ -169,7 +169,8 @@ def run_eval(cases_path: Path, mode: str, out_dir: Path, settings: Settings, pee
     meta["ours_s"] = round(time.perf_counter() - started, 1)
     result: dict[str, Any] = {"run": meta, "metrics": scoring.aggregate(results),
                               "by_type": scoring.breakdown(results, "type"),
-                              "by_outlet": scoring.breakdown(results, "outlet"), "cases": results}
+                              "by_outlet": scoring.breakdown(results, "outlet"),
+                              "by_class": scoring.breakdown(results, "class"), "cases": results}
     result["judge"] = run_judge(results, settings) if judge else None
     if peer:
         from eval.peer import run_peer
@@ -209,12 +210,30 @@ def conclude(gate: dict[str, Any], write_to: Path | None, make: Callable[[], dic
     return 0
 
 
+def corpus_settings(settings: Settings, corpus: Path) -> Settings:
+    """Settings that evaluate another folder of articles in an index of its own (never the user's:
+    an eval corpus must not mix with the articles a user asks about)."""
+    import re
+
+    corpus = Path(corpus).resolve()
+    if not corpus.is_dir():
+        raise ValueError(f"--corpus {corpus}: not a folder")
+    slug = re.sub(r"[^a-z0-9]+", "-", corpus.name.lower()).strip("-") or "corpus"
+    update: dict[str, Any] = {"corpus": corpus, "home": Path(settings.home) / "eval-corpora" / slug}
+    if settings.chroma_url:
+        update["collection"] = f"{settings.collection}-eval-{slug}"[:60]
+    return settings.model_copy(update=update)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag eval", description="Evaluate answers, citations, refusals and retrieval "
                                 "on a JSONL question set; compare with a naive LangChain peer and a baseline.")
     p.add_argument("--mode", choices=("auto", "llm", "extractive"), default="extractive")
     p.add_argument("--cases", type=Path, default=EVAL_DIR / "cases.jsonl", help="JSONL file (default eval/cases.jsonl)")
     p.add_argument("--out", type=Path, help="run folder (default eval/runs/<UTC time>-<mode>)")
+    p.add_argument("--corpus", type=Path, help="evaluate this folder of articles (in an index of its own under "
+                   "<home>/eval-corpora) instead of the configured corpus, e.g. eval/corpus2 with "
+                   "--cases eval/corpus2_cases.jsonl")
     p.add_argument("--baseline", type=Path, default=EVAL_DIR / "baseline.json", help="default eval/baseline.json")
     p.add_argument("--write-baseline", action="store_true", help="write this run's metrics as the new baseline")
     p.add_argument("--no-peer", action="store_true", help="skip the naive LangChain peer")
@@ -241,6 +260,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     out = args.out or EVAL_DIR / "runs" / f"{stamp}-{args.mode}"
     try:
         settings = settings or load_settings()
+        if args.corpus is not None:
+            settings = corpus_settings(settings, args.corpus)
         judge = args.judge
         if judge and (reason := unavailable_reason(settings)):
             print(f"--judge skipped: {reason}", file=sys.stderr)

@@ -68,6 +68,7 @@ def score_case(case: dict[str, Any], text: str, answered: bool, cited: Sequence[
     all_facts = all(found) if answerable else None
     return {
         "id": case["id"], "type": case.get("type", "unknown"), "outlet": case.get("outlet") or "(none)",
+        "class": case.get("class", "plain"),
         "question": case["question"], "answerable": answerable, "answered": bool(answered), "text": text,
         "expected_facts": case.get("facts", []), "expected_sources": sorted(expected),
         "cited_sources": list(cited), "n_citations": len(cited),
@@ -121,7 +122,7 @@ def aggregate(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-BREAKDOWN_KEYS = ("n_cases", "fact_recall", "right_source_rate", "refusal_accuracy", "false_refusal_rate",
+BREAKDOWN_KEYS = ("n_cases", "n_answerable", "n_unanswerable", "fact_recall", "right_source_rate", "refusal_accuracy", "false_refusal_rate",
                   "hit_at_5", "crag_score")
 
 
