@@ -90,10 +90,11 @@ def run_ours(
     answer("What do the articles say about the talks?", mode=mode, settings=settings)  # warm-up: loads models
     results = []
     for case in tqdm(cases, desc=f"ours ({mode})", unit="q", file=sys.stderr, disable=not progress):
-        error, t0 = None, time.perf_counter()
+        error, t0, unanswered = None, time.perf_counter(), []
         try:
             ans = answer(case["question"], mode=mode, settings=settings)
             text, answered, cites, used, notices = ans.text, ans.answered, ans.citations, ans.mode, ans.notices
+            unanswered = list(ans.unanswered)
         except Exception as exc:  # noqa: BLE001 - a failing case is recorded and counted, the run goes on
             error = str(exc) if isinstance(exc, RagError) else f"{type(exc).__name__}: {exc}"
             text, answered, cites, used, notices = f"error: {error}", False, [], "error", []
@@ -103,7 +104,7 @@ def run_ours(
             hits = retrieve(case["question"], k=5, filters=None, settings=settings)
             rank = scoring.retrieval_rank([h.source for h in hits], case["sources"])
         valid = [quotes.valid(c.source, c.start, c.end, c.quote) for c in cites]
-        row = scoring.score_case(case, text, answered, [c.source for c in cites], valid, rank, latency)
+        row = scoring.score_case(case, text, answered, [c.source for c in cites], valid, rank, latency, unanswered)
         row.update(mode_used=used, notices=notices, error=error, citations=[
             {"source": c.source, "start": c.start, "end": c.end, "quote": c.quote, "valid": ok}
             for c, ok in zip(cites, valid)])

@@ -60,16 +60,23 @@ def crag(answerable: bool, answered: bool, all_facts: bool) -> int:
 
 
 def score_case(case: dict[str, Any], text: str, answered: bool, cited: Sequence[str],
-               quotes_valid: Sequence[bool], rank: int | None, latency_s: float) -> dict[str, Any]:
-    """One case's result record: facts found, citation checks, retrieval rank, CRAG score."""
+               quotes_valid: Sequence[bool], rank: int | None, latency_s: float,
+               unanswered: Sequence[str] = ()) -> dict[str, Any]:
+    """One case's result record: facts found, citation checks, retrieval rank, CRAG score.
+
+    An unanswerable question whose answer says which of its parts the articles do not answer
+    (``unanswered``) counts as refused: the part the articles lack was not made up."""
     expected = set(case.get("sources", []))
     answerable = bool(case["answerable"])
+    if not answerable and unanswered:
+        answered = False
     found = [fact_present(text, alts) for alts in case.get("facts", [])] if answerable else []
     all_facts = all(found) if answerable else None
     return {
         "id": case["id"], "type": case.get("type", "unknown"), "outlet": case.get("outlet") or "(none)",
         "class": case.get("class", "plain"),
         "question": case["question"], "answerable": answerable, "answered": bool(answered), "text": text,
+        "unanswered_parts": list(unanswered),
         "expected_facts": case.get("facts", []), "expected_sources": sorted(expected),
         "cited_sources": list(cited), "n_citations": len(cited),
         "n_cited_expected": sum(src in expected for src in cited),

@@ -13,12 +13,13 @@ from rag.config import Settings, load_settings
 from rag.embeddings import Embedder
 from rag.lexical import LexicalIndex
 from rag.errors import InputError, LLMError
-from rag.evidence import Evidence, gather
+from rag.evidence import gather
 from rag.llm import UNGROUNDED
-from rag.extractive import IdfTable, WindowVectors, compose, score_evidence, select
+from rag.extractive import IdfTable, WindowVectors
+from rag.plans import Draft, plan_answer
 from rag.query import QuestionInfo, analyse
 from rag.retrieval import Filters, Retriever, get_retriever
-from rag.types import CANNOT_ANSWER, Answer, Citation, Hit
+from rag.types import CANNOT_ANSWER, Answer, Citation, Hit  # noqa: F401 - CANNOT_ANSWER is re-exported
 
 EVIDENCE_CHUNKS = 8
 History = Sequence[Any]
@@ -89,17 +90,12 @@ def _ensure_index(settings: Settings, notices: list[str]) -> Retriever:
 
 
 def extractive_answer(
-    question: str, info: QuestionInfo, evidence: list[Evidence], retriever: Retriever, query_vector: Any,
-    hits: list[Hit] | None = None,
-) -> tuple[str, list[Citation], bool]:
-    """Answer text, citations and answered flag from the evidence alone (``hits``: its chunks)."""
-    idf = _idf_for(retriever.lexical)
-    scored = score_evidence(info, query_vector, evidence, idf, _vectors_for(retriever.embedder), hits)
-    chosen = select(scored, info, idf)
-    if not chosen:
-        return CANNOT_ANSWER, [], False
-    text, cited = compose(chosen, info)
-    return text, [ev.citation() for ev in cited], True
+    question: str, query: str, info: QuestionInfo, filters: Filters | dict[str, Any] | None, retriever: Retriever,
+    query_vector: Any, hits: list[Hit],
+) -> Draft:
+    """The answer from the evidence alone, shaped by what the question asks (``rag.plans``)."""
+    return plan_answer(question, query, info, filters, retriever, _idf_for(retriever.lexical),
+                       _vectors_for(retriever.embedder), hits, query_vector, EVIDENCE_CHUNKS)
 
 
 def stale_sources(citations: list[Citation], settings: Settings) -> list[str]:
@@ -243,10 +239,12 @@ def answer_stream(
             if mode == "llm":
                 raise
             notices.append(f"answered extractively: {exc}")
+    unanswered: list[str] = []
     if used == "extractive":
-        text, citations, answered = extractive_answer(standalone, info, evidence, retriever, query_vector, hits)
+        draft = extractive_answer(standalone, query, info, filters, retriever, query_vector, hits)
+        text, citations, answered, unanswered = draft.text, draft.citations, draft.answered, draft.unanswered
     timings["answer_s"] = time.perf_counter() - t2
     notices += stale_sources(citations, settings)
     notices += one_outlet(citations, retriever) if answered else []
     timings["total_s"] = time.perf_counter() - t0
-    yield Answer(question, text, citations, answered, used, notices, timings, hits)  # type: ignore[arg-type]
+    yield Answer(question, text, citations, answered, used, notices, timings, hits, unanswered)  # type: ignore[arg-type]

@@ -204,6 +204,7 @@ class Answer:
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list, repr=False)
+    unanswered: list[str] = field(default_factory=list)  # parts of the question the articles do not answer
 
     def to_dict(self, with_hits: bool = False) -> dict[str, Any]:
         data = asdict(self)

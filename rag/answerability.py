@@ -1,0 +1,328 @@
+"""What a question asks beyond its topic, and whether an evidence window carries it.
+
+Similarity finds sentences about the right topic; it cannot tell that a sentence about a summit
+does not say a treaty was *ratified* there, that "in 2022" is no answer to "how many", or that a
+sentence from RT is not what "according to the Kyiv Post" asks for. These checks compare what the
+question asks (a count, an attributed source, an event predicate, a year, an exclusion) with what
+the chosen sentences carry. They are general rules over the question's wording, never per question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rag.lexical import STOP_WORDS, tokenize
+
+# --- counts -----------------------------------------------------------------------------------
+
+_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_NUMBER = re.compile(r"(?<![\w.,:])\d+(?:[.,]\d+)*(?:\s*(?:%|per ?cent|million|billion|thousand|bn|m|k)\b)?", re.I)
+_NUMBER_WORDS = re.compile(
+    r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"one[- ](?:half|third|quarter|fifth|sixth|tenth|hundred|thousand|million|billion)|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+    r"dozens?|hundreds|thousands|millions|billions|once|twice|thrice|half|quarter|a third|"
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-\w+|"
+    r"(?:fir|seco|thi|four|fif|six|seven|eigh|nin|ten)(?:st|nd|rd|th)|"
+    r"several|dozen)\b",
+    re.I,
+)
+_QUANTIFIER_BEFORE = re.compile(r"(about|some|nearly|over|almost|around|roughly|approximately|more than|fewer than|"
+                                r"less than|at least|up to|only|just)\s*$", re.I)
+_DATE_AROUND = re.compile(rf"^\s*(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTHS}\b", re.I)
+_MONTH_BEFORE = re.compile(rf"\b{_MONTHS}\.?\s*$", re.I)
+_TIME_OF_DAY = re.compile(r"^\s*[:.]\d\d\b|^\s*(?:am|pm|a\.m\.|p\.m\.)", re.I)
+
+
+def counts(text: str) -> list[str]:
+    """The counts and amounts a text states: "46", "2.4 million", "nine", "twice"; not a year
+    ("in 2022"), a day of a date ("5 March", "March 5") or a clock time ("14:07")."""
+    found = []
+    for m in _NUMBER.finditer(text):
+        token, before, after = m.group(0), text[: m.start()], text[m.end():]
+        digits = re.sub(r"\D", "", token)
+        if re.fullmatch(r"(1[89]|20)\d\d", token) and not _QUANTIFIER_BEFORE.search(before):
+            continue  # a year
+        if len(digits) <= 2 and (_DATE_AROUND.match(after) or _MONTH_BEFORE.search(before)):
+            continue  # the day of a date
+        if _TIME_OF_DAY.match(after):
+            continue
+        found.append(token)
+    found += [m.group(0) for m in _NUMBER_WORDS.finditer(text)]
+    return found
+
+
+# Units of measure: "how many tonnes" is not answered by "30 metres".
+_UNITS = [
+    "tonne tonnes ton tons", "metre metres meter meters m", "kilometre kilometres kilometer kilometers km",
+    "mile miles", "kilogram kilograms kg", "litre litres liter liters", "percent per cent %", "hectare hectares",
+    "acre acres", "foot feet ft", "dollar dollars $", "euro euros €", "pound pounds £", "crown crowns",
+    "hour hours", "minute minutes", "day days", "week weeks", "month months", "year years",
+]
+_UNIT_OF: dict[str, frozenset[str]] = {}
+for _group in _UNITS:
+    _forms = frozenset(_group.split())
+    for _w in _forms:
+        _UNIT_OF[_w] = _forms
+_DURATION = frozenset("hour hours minute minutes day days week weeks month months year years since decade decades".split())
+_LENGTH = frozenset("metre metres meter meters m kilometre kilometres kilometer kilometers km mile miles foot feet ft".split())
+
+_QUANTITY_NOUNS = (r"turnout|toll|size|cost|costs|budget|price|amount|total|number|count|population|percentage|"
+                   r"proportion|share|rate|figure|output|capacity|attendance|salary|fee|value|sum|tally|death toll|"
+                   r"casualties|depth|length|distance|height|weight|duration|age")
+_HOW_QUANTITY = re.compile(r"\bhow (many|much|long|far|deep|high|tall|large|big|wide|heavy|old|often)\b(?:\s+(?:a\s+)?(\w+))?",
+                           re.I)
+_WHAT_QUANTITY = re.compile(rf"\b(?:what|which)(?:\s+(?:is|was|are|were|has been|had been))?\s+(?:the\s+)?"
+                            rf"(?:\w+\s+){{0,2}}?({_QUANTITY_NOUNS})\b", re.I)
+
+
+# --- attribution --------------------------------------------------------------------------------
+
+_NAME = r"(?:(?i:the)\s+)?(?P<x>[A-Z][\w’'.&-]*(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][\w’'.&-]*)*)"
+_ATTRIBUTION = [  # lead words in any case; the source itself capitalised
+    re.compile(rf"\b(?i:according to) {_NAME}"),
+    re.compile(rf"\b(?i:(?:as\s+)?reported by) {_NAME}"),
+    re.compile(rf"\b(?i:did|does|do|has|have|had)\s+{_NAME}\s+(?i:report|say|write|claim|state|publish|announce|"
+               rf"tell|describe|quote)\b"),
+    re.compile(rf"\b(?i:told|tell|tells)\s+{_NAME}"),
+    re.compile(rf"\b(?i:in|by)\s+{_NAME}['’]s?\s+(?i:report|article|story|coverage|reporting|piece|account)\b"),
+]
+# Words of a source phrase that name no one ("the articles", "the report").
+_NOT_SOURCES = frozenset(tokenize("articles article coverage reports report reporting story stories"))
+
+
+# --- event predicates ----------------------------------------------------------------------------
+
+# A question that asks whether something was *ratified*, who was *arrested* or *resigned*, is not
+# answered by a sentence about the same topic that does not say so. Each group: one event and the
+# words articles use for it.
+_EVENTS = [
+    "arrest arrested arrests detain detained detention custody",
+    "resign resigned resigns resignation quit quits stepped step",
+    "ratify ratified ratifies ratification",
+    "sign signed signs signing signature initialed initialled",
+    "veto vetoed vetoes",
+    "vote voted votes voting ballot referendum",
+    "approve approved approves approval endorse endorsed",
+    "convict convicted conviction guilty",
+    "sentence sentenced",
+    "charge charged charges indict indicted indictment prosecuted",
+    "fire fired sack sacked dismiss dismissed oust ousted",
+    "appoint appointed appointment",
+    "elect elected election",
+    "impose imposed sanction sanctions sanctioned",
+    "ban banned bans banning",
+    "cancel cancelled canceled cancels",
+    "postpone postponed delay delayed",
+    "conclude concluded conclusion conclusions",
+    "sue sued lawsuit",
+    "kill killed die died dead death deaths fatal killing",
+    "injure injured injuries wound wounded hurt",
+    "evacuate evacuated evacuation evacuees",
+    "win won wins victory",
+    "invade invaded invasion",
+    "pay paid pays payment",
+    "award awarded",
+    "close closed closure shut",
+]
+_EVENT_OF: dict[str, frozenset[str]] = {}
+for _group in _EVENTS:
+    _stems = frozenset(tokenize(_group))
+    for _s in _stems:
+        _EVENT_OF.setdefault(_s, _stems)
+# Nouns that share a stem with an event verb but ask for no event ("the death toll" asks a count).
+_NOT_PREDICATE = re.compile(r"\b(death toll|found(?:ed|er|ing)?|ban\w* on|dead(?:line|lock)|step(?:s)? (?:to|toward))\b",
+                            re.I)
+_WH_LEAD = re.compile(r"^(?:who|whom|which|what|when|where|why|how|did|was|were|has|have|is|are)\b", re.I)
+
+
+# --- exclusions, across the articles, two parts ------------------------------------------------
+
+_EXCLUSION = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?|in addition to|not counting|"
+                        r"excluding|beyond)\s+(?P<x>[^,?;]+?)(?=,|\?|;|\s+(?:which|what|who|where|when|how|did|was|"
+                        r"were|is|are|has|have)\b|$)", re.I)
+_ACROSS = re.compile(r"\b(across (?:all |the |all the |different )*(?:articles|coverage|reports|outlets|sources|stories)|"
+                     r"according to (?:the )?(?:coverage|articles|reports|reporting|different reports)|"
+                     r"in (?:the|all the) (?:coverage|articles|reports|different reports)|"
+                     r"(?:which|what) (?:news )?(?:outlets|media|papers|newspapers|publications)|"
+                     r"(?:different|various|all the|each of the|both) (?:articles|outlets|reports|accounts|sources|stories))\b",
+                     re.I)
+_WH = r"(?:what|who|whom|when|where|why|how|which)"
+_DOUBLE_WH = re.compile(rf"^\s*(?P<a>{_WH})\s+and\s+(?P<b>{_WH})\b\s*(?P<rest>.+)$", re.I)
+_CLAUSE_SPLIT = re.compile(rf"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\?\s+)(?={_WH}\b)", re.I)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for beyond its topic."""
+
+    quantity: bool = False
+    unit: frozenset[str] = frozenset()  # the unit asked for ("tonnes"), when the question names one
+    counted: str | None = None  # what is counted ("miners" in "how many miners")
+    source: str | None = None  # an attributed source ("Reuters", "the Harbour Ledger")
+    outlet: str | None = None  # the library outlet the source names, if it is one
+    events: tuple[frozenset[str], ...] = ()  # event predicates, each as the stems that express it
+    years: tuple[str, ...] = ()
+    excluded: frozenset[str] = frozenset()  # stems of the things the answer must add to
+    excluded_name: bool = False  # the excluded thing is a name: the answer must name another
+    across: bool = False
+    parts: tuple[str, ...] = field(default=())  # sub-questions of a two-part question
+
+
+def _quantity(question: str) -> tuple[bool, frozenset[str], str | None]:
+    m = _HOW_QUANTITY.search(question)
+    if m:
+        how, noun = m.group(1).lower(), (m.group(2) or "").lower()
+        counted = noun if how in ("many", "much") and noun and noun not in _UNIT_OF else None
+        if how == "long":
+            return True, _UNIT_OF.get(noun, _DURATION), None
+        if how in ("far", "deep", "high", "tall", "wide"):
+            return True, _LENGTH, None
+        return True, _UNIT_OF.get(noun, frozenset()), counted
+    if _WHAT_QUANTITY.search(question):
+        return True, frozenset(), None
+    return False, frozenset(), None
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"^the\s+", "", name.strip(), flags=re.I).lower()
+
+
+def _source(question: str, outlets: list[str]) -> tuple[str | None, str | None]:
+    for pattern in _ATTRIBUTION:
+        m = pattern.search(question)
+        if not m:
+            continue
+        name = m.group("x").strip(" .")
+        for outlet in outlets:
+            if _norm(outlet) and (_norm(name) == _norm(outlet) or _norm(name).startswith(_norm(outlet) + " ")):
+                return outlet, outlet
+        return name, None
+    # An outlet named anywhere as the one that reports ("What did RT report about ...").
+    return None, None
+
+
+def _events(question: str) -> tuple[frozenset[str], ...]:
+    cleaned = _NOT_PREDICATE.sub(" ", question)
+    words = re.findall(r"[A-Za-z]+", cleaned)
+    found = []
+    for i, word in enumerate(words):
+        if word[:1].isupper() and i > 0:
+            continue  # part of a name ("Fire Service")
+        stems = tokenize(word)
+        if len(stems) == 1 and stems[0] in _EVENT_OF and _EVENT_OF[stems[0]] not in found:
+            found.append(_EVENT_OF[stems[0]])
+    return tuple(found)
+
+
+def split_parts(question: str) -> tuple[str, ...]:
+    """The sub-questions of a two-part question ("When and where did X…" -> "When did X…",
+    "Where did X…"; "Who chairs X, and what is she paid?" -> both clauses); () for one question."""
+    q = question.strip()
+    m = _DOUBLE_WH.match(q)
+    if m:
+        rest = m.group("rest").strip()
+        return (f"{m.group('a')} {rest}", f"{m.group('b')} {rest}")
+    pieces = [p.strip(" ,;") for p in _CLAUSE_SPLIT.split(q) if p.strip(" ,;?")]
+    if len(pieces) == 2 and all(len(tokenize(p)) >= 2 for p in pieces) and _WH_LEAD.match(pieces[0]):
+        return tuple(p if p.endswith("?") else p + "?" for p in pieces)
+    return ()
+
+
+def asked(question: str, outlets: list[str] | None = None) -> Asked:
+    """What ``question`` asks beyond its topic (``outlets``: the library's, to tell a cited outlet
+    from any other source)."""
+    quantity, unit, counted = _quantity(question)
+    source, outlet = _source(question, outlets or [])
+    excluded: frozenset[str] = frozenset()
+    excluded_name = False
+    m = _EXCLUSION.search(question)
+    if m:
+        excluded = frozenset(tokenize(m.group("x")))
+        excluded_name = bool(re.search(r"\b[A-Z][a-z]", m.group("x")))
+    return Asked(
+        quantity=quantity, unit=unit, counted=counted, source=source, outlet=outlet, events=_events(question),
+        years=tuple(dict.fromkeys(_YEAR.findall(question))), excluded=excluded, excluded_name=excluded_name,
+        across=bool(_ACROSS.search(question)), parts=split_parts(question),
+    )
+
+
+@dataclass(frozen=True)
+class Context:
+    """What surrounds a window: its article's words, outlet and year, and the sentences just before it."""
+
+    article_terms: frozenset[str]
+    outlet: str
+    published: str | None
+    before: str = ""
+
+
+_ADVERBIAL = frozenset("once twice thrice".split())
+_HEAD_SKIP = frozenset("of the a an more than about some nearly over almost around roughly at least up to only just and "
+                       "per cent percent million billion thousand hundred new other".split())
+
+
+def heads(text: str, question: str) -> list[str | None]:
+    """For each count the text states that the question does not, the word it counts ("46 miners"
+    -> "miners", "one-fifth of Ukraine" -> "Ukraine"), or None when no noun follows it."""
+    asked_words = set(re.findall(r"[\w.,%]+", question.lower()))
+    out: list[str | None] = []
+    for token in counts(text):
+        if token.lower() in asked_words:
+            continue  # the question's own number is no answer
+        at = text.find(token)
+        following = re.findall(r"[A-Za-z][\w’'-]*", text[at + len(token):at + len(token) + 60]) if at >= 0 else []
+        head = next((w for w in following[:4] if w.lower() not in _HEAD_SKIP), None)
+        if head is not None and (head.lower() in STOP_WORDS or token.lower() in _ADVERBIAL):
+            head = None  # "once, as part of…", "46 were…": nothing named after the count
+        out.append(head)
+    return out
+
+
+def _has_count(text: str, question: str, need: Asked, related: Callable[[str, str], bool] | None) -> bool:
+    found = heads(text, question)
+    if not found or (need.unit and not _unit_near(text, need.unit)):
+        return False
+    if need.counted is None or related is None:
+        return True
+    # The count must be of the asked thing: "46 miners" answers "how many miners", "one-fifth of
+    # Ukraine" does not answer "how many troops". A count with no noun after it may be of anything.
+    return any(head is None or related(need.counted, head) for head in found)
+
+
+def _unit_near(text: str, unit: frozenset[str]) -> bool:
+    words = set(re.findall(r"[\w%$€£]+", text.lower())) | set(re.findall(r"[%$€£]", text))
+    return bool(words & unit) or bool(unit & _DURATION and re.search(r"\bsince\b|-(?:day|week|month|year)\b", text, re.I))
+
+
+def failure(need: Asked, text: str, question: str, ctx: Context,
+            related: Callable[[str, str], bool] | None = None) -> str | None:
+    """Why a window of evidence ``text`` does not answer what ``need`` asks, or None when it may
+    (``related(a, b)``: whether two nouns name the same kind of thing)."""
+    if need.quantity and not _has_count(text, question, need, related):
+        return "no count of the asked thing"
+    if need.outlet is not None:
+        if _norm(ctx.outlet) != _norm(need.outlet):
+            return f"not from {need.outlet}"
+    elif need.source is not None:
+        stems = [s for s in tokenize(need.source) if s not in _NOT_SOURCES]
+        near = set(tokenize(f"{ctx.before} {text}"))
+        if stems and not all(s in near for s in stems):
+            return f"{need.source} is not the source of these sentences"
+    words = set(tokenize(text))
+    if need.events and not any(words & event for event in need.events):
+        # "block or postpone": one of the asked events is enough
+        return "the asked event is not in these sentences"
+    if need.years and not any(year in words or year in ctx.article_terms or (ctx.published or "").startswith(year)
+                              for year in need.years):
+        return f"nothing about {' or '.join(need.years)}"
+    if need.excluded_name and not (set(_names(text)) - need.excluded - set(tokenize(question))):
+        return "names nothing besides what the question excludes"
+    return None
+
+
+def _names(text: str) -> list[str]:
+    return [s for m in re.finditer(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+", text) for s in tokenize(m.group(0))]

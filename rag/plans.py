@@ -1,0 +1,172 @@
+"""Extractive answers shaped by what the question asks: one answer, one line per article for a
+question across the articles, or one answer per part of a two-part question (saying which part the
+articles do not answer). Every window passes the answerability checks of ``rag.answerability``."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from rag.answerability import Asked, Context, asked, failure
+from rag.chunking import normalise_space
+from rag.evidence import Evidence, gather
+from rag.lexical import tokenize
+from rag.extractive import IdfTable, Scored, WindowVectors, answerable, compose, score_evidence, select
+from rag.query import QuestionInfo, analyse
+from rag.retrieval import Filters, Retriever
+from rag.types import CANNOT_ANSWER, Citation, Hit
+
+ACROSS_CHUNKS = 24  # chunks searched for a question across the articles (one line per article)
+ACROSS_EVIDENCE = 160
+MAX_ARTICLES = 6
+RELATED_NOUNS = 0.4  # cosine of two nouns' embeddings above which a count may be of the asked thing
+BEFORE_SENTENCES = 3  # sentences before a window that may name its speaker ("…," he said.)
+
+
+@dataclass
+class Draft:
+    """An extractive answer before it becomes an ``Answer``."""
+
+    text: str
+    citations: list[Citation]
+    answered: bool
+    unanswered: list[str] = field(default_factory=list)  # parts of the question the articles do not answer
+    notices: list[str] = field(default_factory=list)
+
+
+class Checks:
+    """The answerability checks of one question, with the context each window needs."""
+
+    def __init__(self, question: str, need: Asked, idf: IdfTable, retriever: Retriever) -> None:
+        self.question, self.need, self.idf, self.retriever = question, need, idf, retriever
+        self._texts: dict[str, Any] | None = None
+
+    def _before(self, ev: Evidence) -> str:
+        if self._texts is None:
+            from rag.corpus import library_texts
+
+            self._texts = library_texts(self.retriever)
+        article = self._texts.get(ev.path or ev.source)
+        if article is None:
+            return ""
+        starts = [s.start for s in article.sentences]
+        i = bisect.bisect_left(starts, ev.start)
+        return " ".join(s.text for s in article.sentences[max(0, i - BEFORE_SENTENCES) : i])
+
+    def context(self, window: Scored) -> Context:
+        ev = window.window[0]
+        before = self._before(ev) if self.need.source and not self.need.outlet else ""
+        return Context(frozenset(self.idf.source_terms.get(ev.path or ev.source, ())), ev.outlet, ev.published, before)
+
+    def related(self, asked_noun: str, head: str) -> bool:
+        """Whether a count's noun names the asked thing: the same stem, or close in meaning
+        ("workers" for "miners", "people" for "mourners"), judged by the embedder."""
+        a, b = tokenize(asked_noun), tokenize(head)
+        if a and b and a[0] == b[0]:
+            return True
+        vectors = self.retriever.embedder.embed([asked_noun.lower(), head.lower()])
+        return float(vectors[0] @ vectors[1]) >= RELATED_NOUNS
+
+    def keep(self, scored: list[Scored]) -> list[Scored]:
+        """The windows that carry what the question asks."""
+        return [s for s in scored if failure(self.need, s.text, self.question, self.context(s), self.related) is None]
+
+
+def _focus(info: QuestionInfo, need: Asked) -> QuestionInfo:
+    """Terms of an excluded thing ("besides Switzerland") do not make a window relevant."""
+    if not need.excluded:
+        return info
+    return replace(info, terms=tuple(t for t in info.terms if t not in need.excluded))
+
+
+def _one(question: str, info: QuestionInfo, need: Asked, evidence: list[Evidence], hits: list[Hit],
+         query_vector: np.ndarray, retriever: Retriever, idf: IdfTable, vectors: WindowVectors) -> list[Scored]:
+    info = _focus(info, need)
+    scored = score_evidence(info, query_vector, evidence, idf, vectors, hits)
+    return select(Checks(question, need, idf, retriever).keep(scored), info, idf)
+
+
+def _outlet_filters(filters: Filters | dict[str, Any] | None, need: Asked) -> Filters | dict[str, Any] | None:
+    """A question attributed to an outlet of the library is searched in that outlet's articles."""
+    f = Filters.parse(filters)
+    if need.outlet and not f.outlets:
+        return replace(f, outlets=(need.outlet,))
+    return filters
+
+
+def plan_answer(question: str, query: str, info: QuestionInfo, filters: Filters | dict[str, Any] | None,
+                retriever: Retriever, idf: IdfTable, vectors: WindowVectors, hits: list[Hit],
+                query_vector: np.ndarray, chunks: int) -> Draft:
+    """The extractive answer to ``question`` (``hits``: its search results for ``query``)."""
+    outlets = retriever.known()["outlet"]
+    need = asked(question, outlets)
+    if need.parts:
+        return _two_part(need.parts, filters, retriever, idf, vectors, chunks, outlets, hits)
+    if need.outlet:
+        hits = retriever.search(query, chunks, _outlet_filters(filters, need))
+    if need.across:
+        return _across(question, query, info, need, filters, retriever, idf, vectors, query_vector)
+    chosen = _one(question, info, need, gather(hits), hits, query_vector, retriever, idf, vectors)
+    if not chosen:
+        return Draft(CANNOT_ANSWER, [], False)
+    text, cited = compose(chosen, info)
+    return Draft(text, [ev.citation() for ev in cited], True)
+
+
+def _across(question: str, query: str, info: QuestionInfo, need: Asked, filters: Filters | dict[str, Any] | None,
+            retriever: Retriever, idf: IdfTable, vectors: WindowVectors, query_vector: np.ndarray) -> Draft:
+    """One line per article that answers, best first: "Outlet, date: the sentences [n]"."""
+    hits = retriever.search(query, ACROSS_CHUNKS, _outlet_filters(filters, need))
+    evidence = gather(hits, limit=ACROSS_EVIDENCE)
+    focused = _focus(info, need)
+    scored = Checks(question, need, idf, retriever).keep(score_evidence(focused, query_vector, evidence, idf, vectors, hits))
+    # The first window decides whether the question is answered at all, as for any question.
+    if not select(scored, focused, idf):
+        return Draft(CANNOT_ANSWER, [], False)
+    best: dict[str, Scored] = {}
+    for s in scored:
+        if s.source not in best and answerable(s):
+            best[s.source] = s
+    lines, cited = [], []
+    for s in list(best.values())[:MAX_ARTICLES]:
+        ev = s.window[0]
+        marks = []
+        for e in s.window:
+            cited.append(e)
+            marks.append(f"{normalise_space(e.text)} [{len(cited)}]")
+        lines.append(f"- {ev.outlet}{', ' + ev.published if ev.published else ''}: {' '.join(marks)}")
+    return Draft("\n".join(lines), [e.citation() for e in cited], True)
+
+
+def _two_part(parts: tuple[str, ...], filters: Filters | dict[str, Any] | None, retriever: Retriever, idf: IdfTable,
+              vectors: WindowVectors, chunks: int, outlets: list[str], hits: list[Hit]) -> Draft:
+    """Each part answered on its own; a part the articles do not answer is said so."""
+    texts: list[str] = []
+    cited: list[Evidence] = []
+    missing: list[str] = []
+    for part in parts:
+        info = analyse(part)
+        need = asked(part, outlets)
+        part_hits = retriever.search(part, chunks, _outlet_filters(filters, need))
+        merged = list({h.chunk_id: h for h in [*part_hits, *hits]}.values())
+        vector = retriever.embedder.embed([part])[0]
+        chosen = _one(part, info, need, gather(merged), merged, vector, retriever, idf, vectors)
+        if not chosen:
+            missing.append(part)
+            continue
+        window = chosen[0]
+        if any(e.start == c.start and e.path == c.path for e in window.window for c in cited):
+            continue  # the first part's sentences already answer this one
+        marks = []
+        for e in window.window:
+            cited.append(e)
+            marks.append(f"{normalise_space(e.text)} [{len(cited)}]")
+        texts.append(" ".join(marks))
+    if not cited:
+        return Draft(CANNOT_ANSWER, [], False, unanswered=list(parts))
+    for part in missing:
+        texts.append(f"The articles do not answer this part: “{part.rstrip('?')}?”")
+    return Draft(" ".join(texts), [e.citation() for e in cited], True, unanswered=missing)
