@@ -66,6 +66,13 @@ for _group in _UNITS:
     _forms = frozenset(_group.split())
     for _w in _forms:
         _UNIT_OF[_w] = _forms
+_MONEY = frozenset("$ € £ ¥ dollar dollars euro euros pound pounds crown crowns rouble roubles ruble rubles hryvnia "
+                   "hryvnias yuan yen franc francs krona kronor kroner rupee rupees usd eur gbp".split())
+_MONEY_NOUNS = frozenset("cost costs budget price salary fee value sum".split())
+# "how large was the Ukrainian delegation" -> "delegation": the noun before the first verb or preposition
+_SUBJECT = re.compile(r"^\s*(?:a\s+)?(?:(?:is|was|are|were|has been|had been)\s+)?(?:the\s+)?(?:[\w’'-]+\s+){0,3}?"
+                      r"([a-z][\w-]+)(?=\s+(?:at|in|of|on|for|that|which|who|when|before|after|during|to|by|has|have|"
+                      r"had|is|was|were|are|be|been)\b|\s*[?,]|$)")
 _DURATION = frozenset("hour hours minute minutes day days week weeks month months year years since decade decades".split())
 _LENGTH = frozenset("metre metres meter meters m kilometre kilometres kilometer kilometers km mile miles foot feet ft".split())
 
@@ -162,6 +169,7 @@ class Asked:
     quantity: bool = False
     unit: frozenset[str] = frozenset()  # the unit asked for ("tonnes"), when the question names one
     counted: str | None = None  # what is counted ("miners" in "how many miners")
+    role: str | None = None  # the role whose holder is asked for ("foreign minister" -> "minist")
     source: str | None = None  # an attributed source ("Reuters", "the Harbour Ledger")
     outlet: str | None = None  # the library outlet the source names, if it is one
     events: tuple[frozenset[str], ...] = ()  # event predicates, each as the stems that express it
@@ -177,14 +185,51 @@ def _quantity(question: str) -> tuple[bool, frozenset[str], str | None]:
     if m:
         how, noun = m.group(1).lower(), (m.group(2) or "").lower()
         counted = noun if how in ("many", "much") and noun and noun not in _UNIT_OF else None
+        if how in ("large", "big") and counted is None:
+            subject = _SUBJECT.search(question[m.end():])
+            counted = subject.group(1) if subject else None
         if how == "long":
             return True, _UNIT_OF.get(noun, _DURATION), None
         if how in ("far", "deep", "high", "tall", "wide"):
             return True, _LENGTH, None
         return True, _UNIT_OF.get(noun, frozenset()), counted
-    if _WHAT_QUANTITY.search(question):
-        return True, frozenset(), None
+    m = _WHAT_QUANTITY.search(question)
+    if m:
+        money = _MONEY_NOUNS & set(re.findall(r"[a-z]+", question[m.start():].lower())[:8])
+        return True, _MONEY if money else frozenset(), None
     return False, frozenset(), None
+
+
+_ROLE = re.compile(
+    r"\b(?:(?i:what|which) (?:is|was|are|were) the names? of (?:the |a |an )?|(?i:who) (?:is|was|are|were) the |"
+    r"(?i:which) )(?:[\w’'-]+ ){0,3}?(?P<role>minister|ambassador|negotiator|spokesman|spokeswoman|spokesperson|"
+    r"envoy|chair|chairman|chairwoman|head|leader|director|chief|commander|official|adviser|advisor|secretary|"
+    r"president|governor|mayor|judge|prosecutor|inspector|manager|executive|ceo|officer|delegate|diplomat)s?\b")
+_LEADS = re.compile(r"\b(?i:who) (?:headed|led|heads|leads|chaired|chairs|ran|runs|commanded|commands) (?:the |a )?"
+                    r"(?:[\w’'-]+ ){0,3}?(?P<role>delegation|team|inquiry|committee|commission|talks|investigation|"
+                    r"company|mission|group|panel|government|office)\b")
+
+
+def _role(question: str) -> str | None:
+    m = _ROLE.search(question) or _LEADS.search(question)
+    return next(iter(tokenize(m.group("role"))), None) if m else None
+
+
+def _holder_named(text: str, role: str, question: str) -> bool:
+    """Whether a person is named next to the role ("Foreign Minister Sergei Lavrov", "Ivan Stupak,
+    an adviser"): a capitalised name within a few words that the question does not contain and
+    that is not a possessive ("Kyiv's foreign minister" names no one)."""
+    asked_words = set(tokenize(question))
+    tokens = list(re.finditer(r"[\w’'.-]+", text))
+    for i, tok in enumerate(tokens):
+        if next(iter(tokenize(tok.group(0))), "") != role:
+            continue
+        for other in tokens[max(0, i - ROLE_SPAN) : i + ROLE_SPAN + 1]:
+            word = other.group(0)
+            if (word[:1].isupper() and not re.search(r"['’]s?$", word) and word.lower() not in STOP_WORDS
+                    and other.start() > 0 and not set(tokenize(word)) & asked_words and len(word) > 2):
+                return True
+    return False
 
 
 def _norm(name: str) -> str:
@@ -244,7 +289,7 @@ def asked(question: str, outlets: list[str] | None = None) -> Asked:
         excluded = frozenset(tokenize(m.group("x")))
         excluded_name = bool(re.search(r"\b[A-Z][a-z]", m.group("x")))
     return Asked(
-        quantity=quantity, unit=unit, counted=counted, source=source, outlet=outlet, events=_events(question),
+        quantity=quantity, unit=unit, counted=counted, role=_role(question), source=source, outlet=outlet, events=_events(question),
         years=tuple(dict.fromkeys(_YEAR.findall(question))), excluded=excluded, excluded_name=excluded_name,
         across=bool(_ACROSS.search(question)), parts=split_parts(question),
     )
@@ -260,6 +305,7 @@ class Context:
     before: str = ""
 
 
+ROLE_SPAN = 4  # words between a role and the name of who holds it
 _ADVERBIAL = frozenset("once twice thrice".split())
 _HEAD_SKIP = frozenset("of the a an more than about some nearly over almost around roughly at least up to only just and "
                        "per cent percent million billion thousand hundred new other".split())
@@ -312,6 +358,8 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         near = set(tokenize(f"{ctx.before} {text}"))
         if stems and not all(s in near for s in stems):
             return f"{need.source} is not the source of these sentences"
+    if need.role and not _holder_named(text, need.role, question):
+        return "no one named in the asked role"
     words = set(tokenize(text))
     if need.events and not any(words & event for event in need.events):
         # "block or postpone": one of the asked events is enough
