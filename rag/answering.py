@@ -229,9 +229,15 @@ def answer_stream(
                 except StopIteration as done:
                     text, citations, answered, llm_notices = done.value
                     break
+            from rag.plans import guard
+
+            reason = guard(standalone, citations, retriever, _idf_for(retriever.lexical)) if answered else None
+            if reason is not None:
+                llm_notices = [*llm_notices, f"the model's answer is not presented as grounded: the sentences it "
+                               f"cites do not carry what was asked ({reason})"]
             notices += llm_notices
             used = "llm"
-            if mode == "auto" and UNGROUNDED in llm_notices:
+            if mode == "auto" and (UNGROUNDED in llm_notices or reason is not None):
                 # auto mode promises grounded answers: fall back to the evidence itself
                 notices.append("answered extractively: the LLM reply could not be grounded")
                 used = "extractive"

@@ -22,6 +22,7 @@ from rag.types import CANNOT_ANSWER, Citation, Hit
 ACROSS_CHUNKS = 24  # chunks searched for a question across the articles (one line per article)
 ACROSS_EVIDENCE = 160
 MAX_ARTICLES = 6
+ACROSS_RATIO = 0.7
 RELATED_NOUNS = 0.4  # cosine of two nouns' embeddings above which a count may be of the asked thing
 BEFORE_SENTENCES = 3  # sentences before a window that may name its speaker ("…," he said.)
 
@@ -128,7 +129,9 @@ def _across(question: str, query: str, info: QuestionInfo, need: Asked, filters:
         return Draft(CANNOT_ANSWER, [], False)
     best: dict[str, Scored] = {}
     for s in scored:
-        if s.source not in best and answerable(s):
+        # An article joins with its best window when that window is nearly as good as the best
+        # of all: a weak match from a third article is noise, not coverage.
+        if s.source not in best and answerable(s) and s.score >= ACROSS_RATIO * scored[0].score:
             best[s.source] = s
     lines, cited = [], []
     for s in list(best.values())[:MAX_ARTICLES]:
@@ -170,3 +173,26 @@ def _two_part(parts: tuple[str, ...], filters: Filters | dict[str, Any] | None, 
     for part in missing:
         texts.append(f"The articles do not answer this part: “{part.rstrip('?')}?”")
     return Draft(" ".join(texts), [e.citation() for e in cited], True, unanswered=missing)
+
+
+def guard(question: str, citations: list[Citation], retriever: Retriever, idf: IdfTable) -> str | None:
+    """Why an LLM answer's cited sentences do not carry what the question asks, or None: the same
+    checks as for extractive answers, so a fluent answer over the wrong sentences is not grounded."""
+    if not citations:
+        return None
+    outlets = retriever.known()["outlet"]
+    need = asked(question, outlets)
+    if need.parts:
+        return None  # each part may rest on other sentences; the model says which part it lacks
+    text = " ".join(c.quote for c in citations)
+    checks = Checks(question, need, idf, retriever)
+    terms = frozenset().union(*(idf.source_terms.get(c.path or c.source, set()) for c in citations))
+    reasons = []
+    for c in citations:  # an outlet or a source must hold for one of the cited articles
+        ev = Evidence(0, c.source, c.start, c.end, c.quote, c.outlet, c.published, c.title, 0, c.path)
+        before = checks._before(ev) if need.source and not need.outlet else ""  # noqa: SLF001 - same module
+        reason = failure(need, text, question, Context(terms, c.outlet, c.published, before), checks.related)
+        if reason is None:
+            return None
+        reasons.append(reason)
+    return reasons[0]
