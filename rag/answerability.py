@@ -105,40 +105,36 @@ _NOT_SOURCES = frozenset(tokenize("articles article coverage reports report repo
 # A question that asks whether something was *ratified*, who was *arrested* or *resigned*, is not
 # answered by a sentence about the same topic that does not say so. Each group: one event and the
 # words articles use for it.
-_EVENTS = [
-    "arrest arrested arrests detain detained detention custody",
-    "resign resigned resigns resignation quit quits stepped step",
-    "ratify ratified ratifies ratification",
-    "sign signed signs signing signature initialed initialled",
-    "veto vetoed vetoes",
-    "vote voted votes voting ballot referendum",
-    "approve approved approves approval endorse endorsed",
-    "convict convicted conviction guilty",
-    "sentence sentenced",
-    "charge charged charges indict indicted indictment prosecuted",
-    "fire fired sack sacked dismiss dismissed oust ousted",
-    "appoint appointed appointment",
-    "elect elected election",
-    "impose imposed sanction sanctions sanctioned",
-    "ban banned bans banning",
-    "cancel cancelled canceled cancels",
-    "postpone postponed delay delayed",
-    "conclude concluded conclusion conclusions",
-    "sue sued lawsuit",
-    "kill killed die died dead death deaths fatal killing",
-    "injure injured injuries wound wounded hurt",
-    "evacuate evacuated evacuation evacuees",
-    "win won wins victory",
-    "invade invaded invasion",
-    "pay paid pays payment",
-    "award awarded",
-    "close closed closure shut",
+_EVENTS = [  # (the verb forms a question asks with, the words a sentence may report the event with)
+    ("arrest arrested arrests detained", "arrest arrested arrests detain detained detention custody"),
+    ("resign resigned resigns quit quits", "resign resigned resigns resignation quit quits stepped"),
+    ("ratify ratified ratifies", "ratify ratified ratifies ratification"),
+    ("sign signed signs", "sign signed signs signing signature initialed initialled"),
+    ("veto vetoed vetoes", "veto vetoed vetoes"),
+    ("voted", "vote voted votes voting ballot referendum"),
+    ("approve approved approves endorsed", "approve approved approves approval endorse endorsed"),
+    ("convict convicted", "convict convicted conviction guilty"),
+    ("sentenced", "sentence sentenced"),
+    ("charged indicted prosecuted", "charge charged charges indict indicted indictment prosecuted"),
+    ("fired sacked dismissed ousted", "fire fired sack sacked dismiss dismissed oust ousted"),
+    ("appoint appointed", "appoint appointed appointment"),
+    ("elect elected", "elect elected election"),
+    ("impose imposed sanctioned", "impose imposed sanction sanctions sanctioned"),
+    ("banned", "ban banned bans banning"),
+    ("cancel cancelled canceled", "cancel cancelled canceled cancels"),
+    ("postpone postponed", "postpone postponed delay delayed"),
+    ("conclude concluded", "conclude concluded conclusion conclusions"),
+    ("sue sued", "sue sued lawsuit"),
+    ("kill killed die died", "kill killed die died dead death deaths fatal killing"),
+    ("injure injured wound wounded", "injure injured injuries wound wounded hurt"),
+    ("evacuate evacuated", "evacuate evacuated evacuation evacuees"),
+    ("invade invaded", "invade invaded invasion"),
 ]
 _EVENT_OF: dict[str, frozenset[str]] = {}
-for _group in _EVENTS:
-    _stems = frozenset(tokenize(_group))
-    for _s in _stems:
-        _EVENT_OF.setdefault(_s, _stems)
+for _asks, _reports in _EVENTS:
+    _stems = frozenset(tokenize(_reports))
+    for _w in _asks.split():
+        _EVENT_OF[_w] = _stems
 # Nouns that share a stem with an event verb but ask for no event ("the death toll" asks a count).
 _NOT_PREDICATE = re.compile(r"\b(death toll|found(?:ed|er|ing)?|ban\w* on|dead(?:line|lock)|step(?:s)? (?:to|toward))\b",
                             re.I)
@@ -184,6 +180,8 @@ def _quantity(question: str) -> tuple[bool, frozenset[str], str | None]:
     m = _HOW_QUANTITY.search(question)
     if m:
         how, noun = m.group(1).lower(), (m.group(2) or "").lower()
+        if noun in _MONEY_NOUNS or noun in ("money", "funding", "funds", "compensation", "damages"):
+            return True, _MONEY, None  # an amount of money, whatever its words
         counted = noun if how in ("many", "much") and noun and noun not in _UNIT_OF else None
         if how in ("large", "big") and counted is None:
             subject = _SUBJECT.search(question[m.end():])
@@ -251,15 +249,13 @@ def _source(question: str, outlets: list[str]) -> tuple[str | None, str | None]:
 
 
 def _events(question: str) -> tuple[frozenset[str], ...]:
-    cleaned = _NOT_PREDICATE.sub(" ", question)
-    words = re.findall(r"[A-Za-z]+", cleaned)
-    found = []
-    for i, word in enumerate(words):
-        if word[:1].isupper() and i > 0:
-            continue  # part of a name ("Fire Service")
-        stems = tokenize(word)
-        if len(stems) == 1 and stems[0] in _EVENT_OF and _EVENT_OF[stems[0]] not in found:
-            found.append(_EVENT_OF[stems[0]])
+    """The events a question asks about, from verb forms only ("who was arrested", "which treaty
+    did they sign"): "the two dead miners" names people, it asks for no death."""
+    found: list[frozenset[str]] = []
+    for word in re.findall(r"[A-Za-z]+", _NOT_PREDICATE.sub(" ", question)):
+        event = _EVENT_OF.get(word) if word.islower() else None
+        if event is not None and event not in found:
+            found.append(event)
     return tuple(found)
 
 

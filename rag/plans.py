@@ -150,10 +150,14 @@ def _two_part(parts: tuple[str, ...], filters: Filters | dict[str, Any] | None, 
     texts: list[str] = []
     cited: list[Evidence] = []
     missing: list[str] = []
+    whole = analyse(" ".join(parts))
     for part in parts:
+        # The part's own kind of answer, with the whole question's topic ("where does Zelensky
+        # want *it*" is about the meeting the first part names).
         info = analyse(part)
+        info = replace(info, terms=tuple(dict.fromkeys([*info.terms, *whole.terms])))
         need = asked(part, outlets)
-        part_hits = retriever.search(part, chunks, _outlet_filters(filters, need))
+        part_hits = retriever.search(f"{part} {' '.join(whole.terms)}", chunks, _outlet_filters(filters, need))
         merged = list({h.chunk_id: h for h in [*part_hits, *hits]}.values())
         vector = retriever.embedder.embed([part])[0]
         chosen = _one(part, info, need, gather(merged), merged, vector, retriever, idf, vectors)
