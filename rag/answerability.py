@@ -116,7 +116,7 @@ _EVENTS = [  # (the verb forms a question asks with, the words a sentence may re
     ("convict convicted", "convict convicted conviction guilty"),
     ("sentenced", "sentence sentenced"),
     ("charged indicted prosecuted", "charge charged charges indict indicted indictment prosecuted"),
-    ("fired sacked dismissed ousted", "fire fired sack sacked dismiss dismissed oust ousted"),
+    ("fired sack sacked dismiss dismissed oust ousted", "fire fired sack sacked dismiss dismissed oust ousted"),
     ("appoint appointed", "appoint appointed appointment"),
     ("elect elected", "elect elected election"),
     ("impose imposed sanctioned", "impose imposed sanction sanctions sanctioned"),
@@ -244,7 +244,6 @@ def _source(question: str, outlets: list[str]) -> tuple[str | None, str | None]:
             if _norm(outlet) and (_norm(name) == _norm(outlet) or _norm(name).startswith(_norm(outlet) + " ")):
                 return outlet, outlet
         return name, None
-    # An outlet named anywhere as the one that reports ("What did RT report about ...").
     return None, None
 
 
@@ -268,7 +267,8 @@ def split_parts(question: str) -> tuple[str, ...]:
         rest = m.group("rest").strip()
         return (f"{m.group('a')} {rest}", f"{m.group('b')} {rest}")
     pieces = [p.strip(" ,;") for p in _CLAUSE_SPLIT.split(q) if p.strip(" ,;?")]
-    if len(pieces) == 2 and all(len(tokenize(p)) >= 2 for p in pieces) and _WH_LEAD.match(pieces[0]):
+    if len(pieces) == 2 and all(tokenize(p) for p in pieces) and len(tokenize(pieces[0])) >= 2 \
+            and _WH_LEAD.match(pieces[0]):
         return tuple(p if p.endswith("?") else p + "?" for p in pieces)
     return ()
 

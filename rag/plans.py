@@ -164,14 +164,14 @@ def _two_part(parts: tuple[str, ...], filters: Filters | dict[str, Any] | None, 
         if not chosen:
             missing.append(part)
             continue
-        window = chosen[0]
-        if any(e.start == c.start and e.path == c.path for e in window.window for c in cited):
-            continue  # the first part's sentences already answer this one
+        # Sentences an earlier part already quotes are not repeated; the rest of the window is.
+        fresh = [e for e in chosen[0].window if not any(e.start == c.start and e.path == c.path for c in cited)]
         marks = []
-        for e in window.window:
+        for e in fresh:
             cited.append(e)
             marks.append(f"{normalise_space(e.text)} [{len(cited)}]")
-        texts.append(" ".join(marks))
+        if marks:
+            texts.append(" ".join(marks))
     if not cited:
         return Draft(CANNOT_ANSWER, [], False, unanswered=list(parts))
     for part in missing:

@@ -1,0 +1,328 @@
+"""The answerability checks of rag/answerability.py as pure functions: what a question asks beyond
+its topic (``asked``), the counts a text states (``counts``, ``heads``) and why a window of evidence
+does not carry what was asked (``failure``). No model, no index."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answerability import Asked, Context, asked, counts, failure, heads, split_parts
+from rag.lexical import tokenize
+
+OUTLETS = ["Kyiv Post", "RT", "Coast Herald"]
+
+
+def _stem(word: str) -> str:
+    (stem,) = tokenize(word)
+    return stem
+
+
+def _ctx(outlet: str = "Coast Herald", published: str | None = None, before: str = "",
+         terms: tuple[str, ...] = ()) -> Context:
+    return Context(article_terms=frozenset(terms), outlet=outlet, published=published, before=before)
+
+
+def _why(question: str, text: str, ctx: Context | None = None, related=None) -> str | None:
+    return failure(asked(question, OUTLETS), text, question, ctx or _ctx(), related)
+
+
+# --- counts ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Rescuers reached 46 miners on Tuesday.", ["46"]),
+    ("The company was fined 2.4 million crowns.", ["2.4 million"]),
+    ("Turnout reached 61 percent.", ["61 percent"]),
+    ("A crowd of 1,200 gathered at the gates.", ["1,200"]),
+    ("Nine families were moved to a school.", ["Nine"]),
+    ("The inspectors visited the site twice.", ["twice"]),
+    ("Floods covered one-fifth of the valley.", ["one-fifth"]),
+    ("Some 2000 people marched.", ["2000"]),  # a quantifier makes a year-like number a count
+])
+def test_counts_finds_counts_and_amounts(text: str, expected: list[str]) -> None:
+    assert counts(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "The mine reopened in 2022.",
+    "The strike began on 5 March.",
+    "The strike began on March 5.",
+    "The alarm sounded at 14:07.",
+    "The alarm sounded at 7 pm.",
+])
+def test_counts_skips_years_days_of_dates_and_clock_times(text: str) -> None:
+    assert counts(text) == []
+
+
+def test_counts_keeps_the_count_next_to_a_date_and_a_year() -> None:
+    assert counts("On 5 March 2024, 46 miners were trapped at 14:07.") == ["46"]
+
+
+@pytest.mark.parametrize(("text", "question", "expected"), [
+    ("Rescuers reached 46 miners.", "How many were rescued?", ["miners"]),
+    ("Floods covered one-fifth of the valley.", "How much land flooded?", ["valley"]),
+    ("The company was fined 2.4 million crowns.", "How large was the fine?", ["crowns"]),
+    ("In all, 46 were rescued.", "How many were rescued?", [None]),  # no noun after the count
+    ("The inspectors came twice, as required.", "How often did they come?", [None]),  # an adverb counts nothing
+])
+def test_heads_is_the_noun_after_each_count(text: str, question: str, expected: list[str | None]) -> None:
+    assert heads(text, question) == expected
+
+
+def test_heads_skips_the_questions_own_numbers() -> None:
+    text = "Of the 46 miners trapped, 12 rescuers were hurt."
+    assert heads(text, "How many of the 46 miners were rescued?") == ["rescuers"]
+    assert heads(text, "How many rescuers were hurt?") == ["miners", "rescuers"]
+
+
+# --- asked: quantities ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("question", "counted"), [
+    ("How many miners were trapped underground?", "miners"),
+    ("How large was the Ukrainian delegation?", "delegation"),
+    ("What was the turnout in the referendum?", None),
+    ("What was the total cost of the repairs?", None),
+])
+def test_asked_quantity_and_what_is_counted(question: str, counted: str | None) -> None:
+    need = asked(question)
+    assert need.quantity is True
+    assert need.counted == counted
+
+
+@pytest.mark.parametrize("question", [
+    "Who led the rescue?", "Where did the ministers meet?", "What did the mayor say about the harbour?",
+])
+def test_asked_no_quantity_for_other_questions(question: str) -> None:
+    need = asked(question)
+    assert need.quantity is False and need.unit == frozenset() and need.counted is None
+
+
+def test_asked_unit_named_by_the_question() -> None:
+    need = asked("How many tonnes of coal were lost?")
+    assert need.quantity and {"tonne", "tonnes"} <= need.unit
+    assert "metres" not in need.unit
+    assert need.counted is None  # a unit is not the counted thing
+
+
+@pytest.mark.parametrize("question", [
+    "What was the total cost of the repairs?", "What is the budget of the inquiry?",
+    "How much compensation will the families receive?",
+])
+def test_asked_money_for_cost_and_budget(question: str) -> None:
+    need = asked(question)
+    assert need.quantity and {"crowns", "euros", "dollars", "$"} <= need.unit
+    assert "tonnes" not in need.unit
+
+
+def test_asked_no_money_for_a_turnout() -> None:
+    assert asked("What was the turnout in the referendum?").unit == frozenset()
+
+
+# --- asked: roles ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("question", "role"), [
+    ("What is the name of the foreign minister who attended?", "minister"),
+    ("Who headed the delegation to Geneva?", "delegation"),
+    ("Who is the spokeswoman of the mining company?", "spokeswoman"),
+])
+def test_asked_role(question: str, role: str) -> None:
+    assert asked(question).role == _stem(role)
+
+
+def test_asked_no_role_without_a_role_phrasing() -> None:
+    assert asked("What did the foreign minister say about the talks?").role is None
+
+
+# --- asked: attribution ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("question", "outlets", "source", "outlet"), [
+    ("According to Reuters, how many people died?", OUTLETS, "Reuters", None),
+    ("According to the Kyiv Post, what happened at the summit?", ["Kyiv Post"], "Kyiv Post", "Kyiv Post"),
+    ("What did RT report about the summit?", ["RT", "Kyiv Post"], "RT", "RT"),
+    ("What did RT report about the summit?", [], "RT", None),  # not one of the library's outlets
+    ("As reported by the Coast Herald, when did the strike end?", OUTLETS, "Coast Herald", "Coast Herald"),
+    ("What did the mayor say about the harbour?", OUTLETS, None, None),
+])
+def test_asked_source_and_outlet(question: str, outlets: list[str], source: str | None, outlet: str | None) -> None:
+    need = asked(question, outlets)
+    assert (need.source, need.outlet) == (source, outlet)
+
+
+# --- asked: events, years, exclusions, across -----------------------------------------------------
+
+def test_asked_event_groups_hold_the_words_for_the_event() -> None:
+    need = asked("Who was arrested after the collapse?")
+    assert len(need.events) == 1
+    assert {_stem("arrest"), _stem("detained")} <= need.events[0]
+
+
+@pytest.mark.parametrize(("question", "word"), [
+    ("Which treaty did the ministers sign?", "signature"),
+    ("Who was killed in the blast?", "died"),
+    ("Who was dismissed after the collapse?", "sacked"),
+])
+def test_asked_event_from_a_verb_form(question: str, word: str) -> None:
+    need = asked(question)
+    assert len(need.events) == 1 and _stem(word) in need.events[0]
+
+
+def test_asked_event_from_a_bare_verb_after_did() -> None:
+    need = asked("Who did the company dismiss after the collapse?")
+    assert len(need.events) == 1 and _stem("sacked") in need.events[0]
+
+
+@pytest.mark.parametrize("question", [
+    "What did the families of the two dead miners say?",  # names people, asks for no death
+    "What was the death toll of the collapse?",  # a count, not a death
+    "Who founded the mining company?",
+    "What did the Fire Service say about the collapse?",  # part of a name
+])
+def test_asked_no_event_for_look_alike_words(question: str) -> None:
+    assert asked(question).events == ()
+
+
+@pytest.mark.parametrize(("question", "years"), [
+    ("What happened at the mine in 2022?", ("2022",)),
+    ("Did output fall between 2019 and 2023?", ("2019", "2023")),
+    ("What happened at the mine?", ()),
+])
+def test_asked_years(question: str, years: tuple[str, ...]) -> None:
+    assert asked(question).years == years
+
+
+def test_asked_exclusion_of_a_name() -> None:
+    need = asked("Besides Switzerland, which countries offered to host the talks?")
+    assert need.excluded == frozenset({_stem("Switzerland")})
+    assert need.excluded_name is True
+
+
+def test_asked_exclusion_of_a_common_noun_is_not_a_name() -> None:
+    need = asked("Apart from the mayor, who spoke at the ceremony?")
+    assert need.excluded == frozenset({_stem("mayor")})
+    assert need.excluded_name is False
+
+
+def test_asked_no_exclusion() -> None:
+    need = asked("Which countries offered to host the talks?")
+    assert need.excluded == frozenset() and need.excluded_name is False
+
+
+@pytest.mark.parametrize(("question", "across"), [
+    ("Across all the articles, what caused the collapse?", True),
+    ("Which outlets reported the strike?", True),
+    ("What did the different reports say about the cause?", True),
+    ("What caused the collapse?", False),
+])
+def test_asked_across_the_articles(question: str, across: bool) -> None:
+    assert asked(question).across is across
+
+
+# --- asked: two parts -----------------------------------------------------------------------------
+
+def test_split_parts_double_wh() -> None:
+    assert split_parts("When and where did the ministers meet?") == (
+        "When did the ministers meet?", "where did the ministers meet?")
+
+
+def test_split_parts_two_clauses() -> None:
+    parts = split_parts("Who chairs the safety inquiry, and what is her annual salary?")
+    assert parts == ("Who chairs the safety inquiry?", "what is her annual salary?")
+
+
+def test_split_parts_short_second_clause() -> None:
+    parts = split_parts("Who chairs the safety inquiry, and what is she paid?")
+    assert parts == ("Who chairs the safety inquiry?", "what is she paid?")
+
+
+@pytest.mark.parametrize("question", [
+    "Where did the ministers meet?",
+    "Who said the talks would resume and the ministers would meet again?",
+    "How many miners were trapped and rescued?",
+])
+def test_split_parts_one_question(question: str) -> None:
+    assert split_parts(question) == ()
+    assert asked(question).parts == ()
+
+
+def test_asked_carries_the_parts() -> None:
+    assert len(asked("When and where did the ministers meet?").parts) == 2
+
+
+# --- failure --------------------------------------------------------------------------------------
+
+def test_a_plain_question_fails_nothing() -> None:
+    assert asked("What caused the collapse?") == Asked()
+    assert _why("What caused the collapse?", "Heavy rain weakened the shaft.") is None
+
+
+@pytest.mark.parametrize(("question", "text", "fails"), [
+    ("How many miners were trapped?", "The mine reopened in 2022 after repairs.", True),
+    ("How many miners were trapped?", "On 5 March the shaft collapsed.", True),
+    ("How many miners were trapped?", "Rescuers said 46 miners were trapped.", False),
+    ("How many tonnes of coal were lost?", "The shaft collapsed 30 metres below ground.", True),
+    ("How many tonnes of coal were lost?", "About 300 tonnes of coal were lost.", False),
+    ("What was the total cost of the repairs?", "The repairs took 14 weeks.", True),
+    ("What was the total cost of the repairs?", "The repairs cost 2.4 million crowns.", False),
+])
+def test_failure_quantity(question: str, text: str, fails: bool) -> None:
+    why = _why(question, text)
+    assert (why is not None) is fails
+    if fails:
+        assert "count" in why
+
+
+def test_failure_quantity_of_another_thing_with_related() -> None:
+    same = lambda a, b: tokenize(a)[:1] == tokenize(b)[:1]
+    q = "How many miners were trapped?"
+    assert _why(q, "The tunnel was 12 kilometres long and 3 pumps failed.", related=same) == "no count of the asked thing"
+    assert _why(q, "Rescuers freed 46 miners.", related=same) is None
+    assert _why(q, "In all, 46 were freed.", related=same) is None  # a bare count may be of anything
+
+
+def test_failure_outlet() -> None:
+    q = "According to the Kyiv Post, what did the minister say?"
+    text = "The minister said the talks had failed."
+    assert _why(q, text, _ctx(outlet="RT")) == "not from Kyiv Post"
+    assert _why(q, text, _ctx(outlet="Kyiv Post")) is None
+
+
+def test_failure_named_source() -> None:
+    q = "According to Reuters, how many people died?"
+    assert _why(q, "Nine people died, police said.") == "Reuters is not the source of these sentences"
+    assert _why(q, "Nine people died, Reuters reported.") is None
+    # "…," Reuters reported. ahead of the window names its source
+    assert _why(q, "Nine people died.", _ctx(before="Reuters reported the toll on Monday.")) is None
+    assert _why(q, "Nine people died.", _ctx(before="Police gave the toll on Monday.")) is not None
+
+
+def test_failure_event() -> None:
+    q = "Who was arrested after the collapse?"
+    assert _why(q, "The mine manager was questioned after the collapse.") == "the asked event is not in these sentences"
+    assert _why(q, "The mine manager was arrested after the collapse.") is None
+    assert _why(q, "The mine manager was detained after the collapse.") is None  # the same event
+
+
+def test_failure_year() -> None:
+    q = "What happened at the mine in 2022?"
+    assert _why(q, "The mine flooded.", _ctx(published="2024-01-10")) == "nothing about 2022"
+    assert _why(q, "The mine flooded in 2022.") is None
+    assert _why(q, "The mine flooded.", _ctx(terms=("2022",))) is None
+    assert _why(q, "The mine flooded.", _ctx(published="2022-05-01")) is None
+
+
+def test_failure_role() -> None:
+    q = "What is the name of the foreign minister who condemned the strike?"
+    assert _why(q, "Kyiv's foreign minister called it unacceptable.") == "no one named in the asked role"
+    assert _why(q, "Foreign Minister Sergei Lavrov said the strike was unacceptable.") is None
+
+
+def test_failure_role_leads() -> None:
+    q = "Who headed the delegation to Geneva?"
+    assert _why(q, "The delegation arrived in Geneva on Monday.") == "no one named in the asked role"
+    assert _why(q, "The delegation, led by Rustem Umerov, arrived in Geneva.") is None
+
+
+def test_failure_exclusion() -> None:
+    q = "Besides Switzerland, which country offered to host the talks?"
+    assert _why(q, "Officials said Switzerland offered to host the talks.") == \
+        "names nothing besides what the question excludes"
+    assert _why(q, "Officials said Switzerland and Austria offered to host the talks.") is None
