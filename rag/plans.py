@@ -24,7 +24,8 @@ ACROSS_EVIDENCE = 160
 MAX_ARTICLES = 6
 ACROSS_RATIO = 0.7
 RELATED_NOUNS = 0.4  # cosine of two nouns' embeddings above which a count may be of the asked thing
-BEFORE_SENTENCES = 3  # sentences before a window that may name its speaker ("…," he said.)
+BEFORE_SENTENCES = 3
+ATTRIBUTED_COVERAGE = 0.25  # share of an outlet-attributed question's weighted key terms a window must hold  # sentences before a window that may name its speaker ("…," he said.)
 
 
 @dataclass
@@ -72,8 +73,11 @@ class Checks:
         return float(vectors[0] @ vectors[1]) >= RELATED_NOUNS
 
     def keep(self, scored: list[Scored]) -> list[Scored]:
-        """The windows that carry what the question asks."""
-        return [s for s in scored if failure(self.need, s.text, self.question, self.context(s), self.related) is None]
+        """The windows that carry what the question asks. A search narrowed to one outlet returns
+        that outlet's best sentences whatever they say: they must also share the question's words."""
+        floor = ATTRIBUTED_COVERAGE if self.need.outlet else 0.0
+        return [s for s in scored if s.coverage >= floor
+                and failure(self.need, s.text, self.question, self.context(s), self.related) is None]
 
 
 def _focus(info: QuestionInfo, need: Asked) -> QuestionInfo:

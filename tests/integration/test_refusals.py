@@ -106,12 +106,6 @@ def test_a_source_named_in_the_sentences_before_is_answered_one_never_mentioned_
     _refused("According to the Red Cross, how many people were rescued from Lake Varn?", lib)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an outlet-attributed question is searched in that outlet's articles and then only checked for the outlet: "
-    "nothing requires the window to carry the question's own content, so a Lakeside Gazette sentence sharing only "
-    "'Astrid' (coverage 0.04: 'The Astrid, which entered service in 1998, …') passes MIN_SCORE on cosine, rank and "
-    "a year matching 'when'. (In a 3-article library no name is rare enough for missing_names either: "
-    "'According to the Lakeside Gazette, what did Sofia Ek say…' is answered with a.txt's 'family firm' sentence.)"))
 def test_an_outlet_that_never_reported_a_fact_is_refused(lib: Settings) -> None:
     _answered("According to the Northern Wire, when did the Astrid pass its last safety inspection?", lib, "May")
     _refused("According to the Lakeside Gazette, when did the Astrid pass its last safety inspection?", lib)
