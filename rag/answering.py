@@ -16,7 +16,7 @@ from rag.errors import InputError, LLMError
 from rag.evidence import gather
 from rag.llm import UNGROUNDED
 from rag.extractive import IdfTable, WindowVectors
-from rag.plans import Draft, plan_answer
+from rag.plans import Draft, guard, plan_answer, search_filters
 from rag.query import QuestionInfo, analyse
 from rag.retrieval import Filters, Retriever, get_retriever
 from rag.types import CANNOT_ANSWER, Answer, Citation, Hit  # noqa: F401 - CANNOT_ANSWER is re-exported
@@ -213,7 +213,7 @@ def answer_stream(
     query = standalone if llm is not None else search_query(question, info, turns)
 
     t1 = time.perf_counter()
-    hits = retriever.search(query, EVIDENCE_CHUNKS, filters)
+    hits = retriever.search(query, EVIDENCE_CHUNKS, search_filters(standalone, filters, retriever))
     query_vector = retriever.embedder.embed([standalone])[0]
     evidence = gather(hits)
     timings["retrieve_s"] = time.perf_counter() - t1
@@ -229,9 +229,8 @@ def answer_stream(
                 except StopIteration as done:
                     text, citations, answered, llm_notices = done.value
                     break
-            from rag.plans import guard
-
-            reason = guard(standalone, citations, retriever, _idf_for(retriever.lexical)) if answered else None
+            reason = (guard(standalone, citations, retriever, _idf_for(retriever.lexical), _vectors_for(retriever.embedder))
+                      if answered else None)
             if reason is not None:
                 llm_notices = [*llm_notices, f"the model's answer is not presented as grounded: the sentences it "
                                f"cites do not carry what was asked ({reason})"]

@@ -7,6 +7,8 @@ the timeline; sentence vectors are cached by sentence text, so a warm call embed
 
 from __future__ import annotations
 
+import functools
+
 import json
 import threading
 import weakref
@@ -37,6 +39,11 @@ class ArticleText:
     @property
     def path(self) -> str:
         return self.article.path
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        """Where each sentence starts, for finding a sentence by offset (bisect)."""
+        return [s.start for s in self.sentences]
 
 
 def _build(retriever: Retriever) -> dict[str, ArticleText]:

@@ -24,8 +24,8 @@ ACROSS_EVIDENCE = 160
 MAX_ARTICLES = 6
 ACROSS_RATIO = 0.7
 RELATED_NOUNS = 0.4  # cosine of two nouns' embeddings above which a count may be of the asked thing
-BEFORE_SENTENCES = 3
-ATTRIBUTED_COVERAGE = 0.25  # share of an outlet-attributed question's weighted key terms a window must hold  # sentences before a window that may name its speaker ("…," he said.)
+BEFORE_SENTENCES = 3  # sentences before a window that may name its speaker ("…," he said.)
+ATTRIBUTED_COVERAGE = 0.25  # share of an outlet-attributed question's weighted key terms a window must hold
 
 
 @dataclass
@@ -36,17 +36,17 @@ class Draft:
     citations: list[Citation]
     answered: bool
     unanswered: list[str] = field(default_factory=list)  # parts of the question the articles do not answer
-    notices: list[str] = field(default_factory=list)
 
 
 class Checks:
     """The answerability checks of one question, with the context each window needs."""
 
-    def __init__(self, question: str, need: Asked, idf: IdfTable, retriever: Retriever) -> None:
-        self.question, self.need, self.idf, self.retriever = question, need, idf, retriever
+    def __init__(self, question: str, need: Asked, idf: IdfTable, retriever: Retriever, vectors: WindowVectors) -> None:
+        self.question, self.need, self.idf, self.retriever, self.vectors = question, need, idf, retriever, vectors
         self._texts: dict[str, Any] | None = None
 
-    def _before(self, ev: Evidence) -> str:
+    def before(self, ev: Evidence) -> str:
+        """The sentences of the article just before ``ev`` (where a speaker may be named)."""
         if self._texts is None:
             from rag.corpus import library_texts
 
@@ -54,13 +54,12 @@ class Checks:
         article = self._texts.get(ev.path or ev.source)
         if article is None:
             return ""
-        starts = [s.start for s in article.sentences]
-        i = bisect.bisect_left(starts, ev.start)
+        i = bisect.bisect_left(article.starts, ev.start)
         return " ".join(s.text for s in article.sentences[max(0, i - BEFORE_SENTENCES) : i])
 
     def context(self, window: Scored) -> Context:
         ev = window.window[0]
-        before = self._before(ev) if self.need.source and not self.need.outlet else ""
+        before = self.before(ev) if self.need.source and not self.need.outlet else ""
         return Context(frozenset(self.idf.source_terms.get(ev.path or ev.source, ())), ev.outlet, ev.published, before)
 
     def related(self, asked_noun: str, head: str) -> bool:
@@ -69,7 +68,7 @@ class Checks:
         a, b = tokenize(asked_noun), tokenize(head)
         if a and b and a[0] == b[0]:
             return True
-        vectors = self.retriever.embedder.embed([asked_noun.lower(), head.lower()])
+        vectors = self.vectors.exact([asked_noun.lower(), head.lower()])  # cached across questions
         return float(vectors[0] @ vectors[1]) >= RELATED_NOUNS
 
     def keep(self, scored: list[Scored]) -> list[Scored]:
@@ -91,7 +90,7 @@ def _one(question: str, info: QuestionInfo, need: Asked, evidence: list[Evidence
          query_vector: np.ndarray, retriever: Retriever, idf: IdfTable, vectors: WindowVectors) -> list[Scored]:
     info = _focus(info, need)
     scored = score_evidence(info, query_vector, evidence, idf, vectors, hits)
-    return select(Checks(question, need, idf, retriever).keep(scored), info, idf)
+    return select(Checks(question, need, idf, retriever, vectors).keep(scored), info, idf)
 
 
 def _outlet_filters(filters: Filters | dict[str, Any] | None, need: Asked) -> Filters | dict[str, Any] | None:
@@ -102,16 +101,22 @@ def _outlet_filters(filters: Filters | dict[str, Any] | None, need: Asked) -> Fi
     return filters
 
 
+def search_filters(question: str, filters: Filters | dict[str, Any] | None,
+                   retriever: Retriever) -> Filters | dict[str, Any] | None:
+    """The filters to search ``question`` with: narrowed to the outlet it is attributed to
+    ("according to the Kyiv Post, …"), in LLM and extractive mode alike."""
+    return _outlet_filters(filters, asked(question, retriever.known()["outlet"]))
+
+
 def plan_answer(question: str, query: str, info: QuestionInfo, filters: Filters | dict[str, Any] | None,
                 retriever: Retriever, idf: IdfTable, vectors: WindowVectors, hits: list[Hit],
                 query_vector: np.ndarray, chunks: int) -> Draft:
-    """The extractive answer to ``question`` (``hits``: its search results for ``query``)."""
+    """The extractive answer to ``question`` (``hits``: its search results for ``query`` with
+    ``search_filters``)."""
     outlets = retriever.known()["outlet"]
     need = asked(question, outlets)
     if need.parts:
         return _two_part(need.parts, filters, retriever, idf, vectors, chunks, outlets, hits)
-    if need.outlet:
-        hits = retriever.search(query, chunks, _outlet_filters(filters, need))
     if need.across:
         return _across(question, query, info, need, filters, retriever, idf, vectors, query_vector)
     chosen = _one(question, info, need, gather(hits), hits, query_vector, retriever, idf, vectors)
@@ -121,13 +126,23 @@ def plan_answer(question: str, query: str, info: QuestionInfo, filters: Filters 
     return Draft(text, [ev.citation() for ev in cited], True)
 
 
+def _quote(window: tuple[Evidence, ...] | list[Evidence], cited: list[Evidence]) -> str:
+    """The sentences, each followed by its citation number; they join ``cited``."""
+    marks = []
+    for e in window:
+        cited.append(e)
+        marks.append(f"{normalise_space(e.text)} [{len(cited)}]")
+    return " ".join(marks)
+
+
 def _across(question: str, query: str, info: QuestionInfo, need: Asked, filters: Filters | dict[str, Any] | None,
             retriever: Retriever, idf: IdfTable, vectors: WindowVectors, query_vector: np.ndarray) -> Draft:
     """One line per article that answers, best first: "Outlet, date: the sentences [n]"."""
     hits = retriever.search(query, ACROSS_CHUNKS, _outlet_filters(filters, need))
     evidence = gather(hits, limit=ACROSS_EVIDENCE)
     focused = _focus(info, need)
-    scored = Checks(question, need, idf, retriever).keep(score_evidence(focused, query_vector, evidence, idf, vectors, hits))
+    checks = Checks(question, need, idf, retriever, vectors)
+    scored = checks.keep(score_evidence(focused, query_vector, evidence, idf, vectors, hits))
     # The first window decides whether the question is answered at all, as for any question.
     if not select(scored, focused, idf):
         return Draft(CANNOT_ANSWER, [], False)
@@ -137,14 +152,11 @@ def _across(question: str, query: str, info: QuestionInfo, need: Asked, filters:
         # of all: a weak match from a third article is noise, not coverage.
         if s.source not in best and answerable(s) and s.score >= ACROSS_RATIO * scored[0].score:
             best[s.source] = s
-    lines, cited = [], []
+    lines: list[str] = []
+    cited: list[Evidence] = []
     for s in list(best.values())[:MAX_ARTICLES]:
         ev = s.window[0]
-        marks = []
-        for e in s.window:
-            cited.append(e)
-            marks.append(f"{normalise_space(e.text)} [{len(cited)}]")
-        lines.append(f"- {ev.outlet}{', ' + ev.published if ev.published else ''}: {' '.join(marks)}")
+        lines.append(f"- {ev.outlet}{', ' + ev.published if ev.published else ''}: {_quote(s.window, cited)}")
     return Draft("\n".join(lines), [e.citation() for e in cited], True)
 
 
@@ -170,12 +182,8 @@ def _two_part(parts: tuple[str, ...], filters: Filters | dict[str, Any] | None, 
             continue
         # Sentences an earlier part already quotes are not repeated; the rest of the window is.
         fresh = [e for e in chosen[0].window if not any(e.start == c.start and e.path == c.path for c in cited)]
-        marks = []
-        for e in fresh:
-            cited.append(e)
-            marks.append(f"{normalise_space(e.text)} [{len(cited)}]")
-        if marks:
-            texts.append(" ".join(marks))
+        if fresh:
+            texts.append(_quote(fresh, cited))
     if not cited:
         return Draft(CANNOT_ANSWER, [], False, unanswered=list(parts))
     for part in missing:
@@ -183,7 +191,8 @@ def _two_part(parts: tuple[str, ...], filters: Filters | dict[str, Any] | None, 
     return Draft(" ".join(texts), [e.citation() for e in cited], True, unanswered=missing)
 
 
-def guard(question: str, citations: list[Citation], retriever: Retriever, idf: IdfTable) -> str | None:
+def guard(question: str, citations: list[Citation], retriever: Retriever, idf: IdfTable,
+          vectors: WindowVectors) -> str | None:
     """Why an LLM answer's cited sentences do not carry what the question asks, or None: the same
     checks as for extractive answers, so a fluent answer over the wrong sentences is not grounded."""
     if not citations:
@@ -193,12 +202,12 @@ def guard(question: str, citations: list[Citation], retriever: Retriever, idf: I
     if need.parts:
         return None  # each part may rest on other sentences; the model says which part it lacks
     text = " ".join(c.quote for c in citations)
-    checks = Checks(question, need, idf, retriever)
+    checks = Checks(question, need, idf, retriever, vectors)
     terms = frozenset().union(*(idf.source_terms.get(c.path or c.source, set()) for c in citations))
     reasons = []
     for c in citations:  # an outlet or a source must hold for one of the cited articles
         ev = Evidence(0, c.source, c.start, c.end, c.quote, c.outlet, c.published, c.title, 0, c.path)
-        before = checks._before(ev) if need.source and not need.outlet else ""  # noqa: SLF001 - same module
+        before = checks.before(ev) if need.source and not need.outlet else ""
         reason = failure(need, text, question, Context(terms, c.outlet, c.published, before), checks.related)
         if reason is None:
             return None
