@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rag.lexical import STOP_WORDS, tokenize
+from rag.lexical import STOP_WORDS, equivalents, tokenize
 
 # --- counts -----------------------------------------------------------------------------------
 
@@ -129,12 +129,43 @@ _EVENTS = [  # (the verb forms a question asks with, the words a sentence may re
     ("injure injured wound wounded", "injure injured injuries wound wounded hurt"),
     ("evacuate evacuated", "evacuate evacuated evacuation evacuees"),
     ("invade invaded", "invade invaded invasion"),
+    ("meet met", "meet met meeting meetings summit talks negotiations"),
+    ("agree agreed", "agree agreed agreement accord deal consented"),
+    ("reject rejected refused dismissed", "reject rejected rejection refuse refused dismiss dismissed"),
 ]
+# "the result of the referendum" presupposes a referendum was held: the noun is the event.
+_EVENT_NOUNS = {
+    "referendum": "voted", "vote": "voted", "election": "elect", "poll": "voted", "ballot": "voted",
+    "talks": "met", "meeting": "met", "summit": "met", "negotiations": "met",
+    "trial": "convicted", "inquiry": "inquiry", "investigation": "investigation", "probe": "probe",
+}
+_OWN_EVENTS = {"inquiry": "inquiry inquiries", "investigation": "investigation investigations investigated",
+               "probe": "probe probes probed"}
+_OUTCOME = re.compile(r"\b(?:results?|outcomes?|verdict|findings|conclusions?|winners?) of (?:the |a |an |this |that )?"
+                      r"(?:[\w’'-]+ ){0,3}?(?P<ev>" + "|".join(_EVENT_NOUNS) + r")\b", re.I)
+
+# Words that, just before an event word, say it did not (yet) happen: "would be arrested", "ready
+# to meet", "immunity from arrest", "should hold a referendum", "did not sign".
+_IRREALIS = frozenset("""would could should might may can cannot must will shall if whether unless ready willing
+    prepared plan plans planned planning propose proposed proposes proposal possible possibility possibly potential
+    offer offered offers offering immunity requirement require requires required demand demanded demands call calls
+    urge urged want wants wanted hope hoped hopes expect expected intend intends intended aim aims seek seeks sought
+    try tries tried attempt threaten threatened threatens threat risk risks face faces not no never without deny
+    denied denies refuse refused refuses avoid avoided next future prospect prospects consider considering
+    considered idea warrant n't""".split())
+_IRREALIS_CLOSE = frozenset("to for".split())  # only right before the event: "to meet", "for a referendum"
+IRREALIS_SPAN = 4  # words before an event word searched for the words above
+IRREALIS_CLOSE_SPAN = 3  # "to hold a referendum", "for such a vote"
+# A question that itself asks about a possibility presupposes nothing happened.
+_MODAL_QUESTION = re.compile(r"\b(would|could|should|might|may|can|will|whether|if|plan\w*|propos\w*|possib\w*|"
+                             r"offer\w*|ready|willing|expect\w*|intend\w*|hope\w*|want\w*|threat\w*)\b|"
+                             r"^\s*(?:did|does|do|is|are|was|were|has|have|had)\b")
 _EVENT_OF: dict[str, frozenset[str]] = {}
 for _asks, _reports in _EVENTS:
     _stems = frozenset(tokenize(_reports))
     for _w in _asks.split():
         _EVENT_OF[_w] = _stems
+_NOUN_EVENT = {noun: _EVENT_OF.get(verb) or frozenset(tokenize(_OWN_EVENTS[verb])) for noun, verb in _EVENT_NOUNS.items()}
 # Nouns that share a stem with an event verb but ask for no event ("the death toll" asks a count).
 _NOT_PREDICATE = re.compile(r"\b(death toll|found(?:ed|er|ing)?|ban\w* on|dead(?:line|lock)|step(?:s)? (?:to|toward))\b",
                             re.I)
@@ -166,9 +197,15 @@ class Asked:
     unit: frozenset[str] = frozenset()  # the unit asked for ("tonnes"), when the question names one
     counted: str | None = None  # what is counted ("miners" in "how many miners")
     role: str | None = None  # the role whose holder is asked for ("foreign minister" -> "minist")
+    leads: str | None = None  # the body whose head is asked for ("who led the delegation" -> "deleg")
+    qualifier: frozenset[str] = frozenset()  # what qualifies the asked role or place ("Ukrainian", "Hungarian")
+    place: bool = False  # "which Hungarian city": a place is asked for
     source: str | None = None  # an attributed source ("Reuters", "the Harbour Ledger")
     outlet: str | None = None  # the library outlet the source names, if it is one
     events: tuple[frozenset[str], ...] = ()  # event predicates, each as the stems that express it
+    realis: bool = False  # the question takes its events as having happened ("when was X arrested")
+    event_place: frozenset[str] = frozenset()  # where the asked event happened ("met in Moscow")
+    event_object: str | None = None  # what the event acted on ("which treaty did they sign")
     years: tuple[str, ...] = ()
     excluded: frozenset[str] = frozenset()  # stems of the things the answer must add to
     excluded_name: bool = False  # the excluded thing is a name: the answer must name another
@@ -208,26 +245,107 @@ _LEADS = re.compile(r"\b(?i:who) (?:headed|led|heads|leads|chaired|chairs|ran|ru
                     r"company|mission|group|panel|government|office)\b")
 
 
-def _role(question: str) -> str | None:
-    m = _ROLE.search(question) or _LEADS.search(question)
-    return next(iter(tokenize(m.group("role"))), None) if m else None
+_QUALIFIED_PLACE = re.compile(r"\b(?i:which|what) (?:[\w’'-]+ )?(?P<q>[A-Z][\w’'-]+) (?i:city|town|village|capital|"
+                              r"region|province|port|venue|location|site|country)\b")
+
+
+def _role(question: str) -> tuple[str | None, str | None, frozenset[str], bool]:
+    """(role, body led, qualifier stems, place asked): "the Ukrainian foreign minister" ->
+    ("minist", None, {"ukrain"}, False); "who led the Russian delegation" -> (None, "deleg", {"russia"},
+    False); "which Hungarian city" -> (None, None, {"hungarian"}, True)."""
+    m = _ROLE.search(question)
+    if m:
+        return (next(iter(tokenize(m.group("role"))), None), None,
+                _qualifiers(question[m.start():m.start("role")]), False)
+    m = _LEADS.search(question)
+    if m:
+        return None, next(iter(tokenize(m.group("role"))), None), _qualifiers(question[m.start():m.start("role")]), False
+    m = _QUALIFIED_PLACE.search(question)
+    if m and m.start("q") > 0:
+        return None, None, frozenset(tokenize(m.group("q"))), True
+    return None, None, frozenset(), False
+
+
+def _qualifiers(span: str) -> frozenset[str]:
+    """Capitalised words qualifying a role ("Ukrainian", "Swiss"), not the question's lead word."""
+    return frozenset(t for w in re.findall(r"(?<!^)\b[A-Z][\w’'-]+", span.strip()) for t in tokenize(w))
 
 
 def _holder_named(text: str, role: str, question: str) -> bool:
     """Whether a person is named next to the role ("Foreign Minister Sergei Lavrov", "Ivan Stupak,
     an adviser"): a capitalised name within a few words that the question does not contain and
     that is not a possessive ("Kyiv's foreign minister" names no one)."""
+    return _named_near(text, frozenset({role}), question)
+
+
+_LEAD_WORDS = frozenset(tokenize("head headed heads lead led leads leader chair chaired chairs chief ran runs "
+                                 "commander commanded"))
+
+
+def _named_near(text: str, anchors: frozenset[str], question: str) -> bool:
+    """Whether a capitalised name the question does not contain stands within ``ROLE_SPAN`` words
+    of a word whose stem is in ``anchors``; a nationality ("Ukrainian delegation") is no name."""
     asked_words = set(tokenize(question))
     tokens = list(re.finditer(r"[\w’'.-]+", text))
     for i, tok in enumerate(tokens):
-        if next(iter(tokenize(tok.group(0))), "") != role:
+        if next(iter(tokenize(tok.group(0))), "") not in anchors:
             continue
-        for other in tokens[max(0, i - ROLE_SPAN) : i + ROLE_SPAN + 1]:
-            word = other.group(0)
+        for j in range(max(0, i - ROLE_SPAN), min(len(tokens), i + ROLE_SPAN + 1)):
+            word = tokens[j].group(0)
             if (word[:1].isupper() and not re.search(r"['’]s?$", word) and word.lower() not in STOP_WORDS
-                    and other.start() > 0 and not set(tokenize(word)) & asked_words and len(word) > 2):
+                    and tokens[j].start() > 0 and not set(tokenize(word)) & asked_words and len(word) > 2
+                    and not _nationality(word, tokens, j)):
                 return True
     return False
+
+
+def _nationality(word: str, tokens: list[re.Match[str]], j: int) -> bool:
+    """ "Ukrainian", "Swiss", "Turkish" standing alone (not part of a two-word name)."""
+    if not re.search(r"(?:ian|ean|ese|ish|ss|ch)$", word):
+        return False
+    neighbours = [tokens[k].group(0) for k in (j - 1, j + 1) if 0 <= k < len(tokens)]
+    return not any(n[:1].isupper() and not _QUALIFIER_LIKE.search(n) for n in neighbours)
+
+
+_QUALIFIER_LIKE = re.compile(r"(?:ian|ean|ese|ish|ss|ch)$|^(?:Foreign|Prime|Deputy|Defence|Defense|Interior|Finance)$")
+
+
+def _leader_named(text: str, body: str, question: str) -> bool:
+    """Whether the text names who heads ``body``: the body is there, and a name stands next to a
+    word of leading ("Vladimir Medinsky, who led the delegation", "delegation head Rustem Umerov")."""
+    for sentence in _SENTENCE_END.split(text):
+        stems = set(tokenize(sentence))
+        if body in stems and stems & _LEAD_WORDS and _named_near(sentence, _LEAD_WORDS, question):
+            return True
+    return False
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?”\"])\s+(?=[“\"A-Z])")
+
+
+def _qualified(text: str, need: Asked, question: str) -> bool:
+    """Whether one sentence holds the question's qualifier ("Ukrainian", in any form of it) with
+    what is qualified: the role ("foreign minister") or, for a place, a name besides the qualifier."""
+    asked_words = set(tokenize(question))
+    for sentence in _SENTENCE_END.split(text):
+        stems = tokenize(sentence)
+        if not all(any(_same_place(q, t) for t in stems) for q in need.qualifier):
+            continue
+        if need.place:
+            others = [t for t in _names(" " + sentence) if t not in asked_words
+                      and not any(_same_place(q, t) for q in need.qualifier)]
+            if others:
+                return True
+        elif need.role is None or need.role in stems or need.leads in stems:
+            return True
+    # A broad role ("which European leader") may be held under another title ("German Chancellor
+    # Friedrich Merz"): only a sentence that uses the role word must carry its qualifier.
+    return need.role in _BROAD_ROLES and any(need.role not in tokenize(s) for s in _SENTENCE_END.split(text))
+
+
+def _same_place(qualifier: str, stem: str) -> bool:
+    """ "ukrainian" and "ukrain", "swiss" and "switzerland", "hungarian" and "hungari"."""
+    return stem in equivalents(qualifier) or (len(qualifier) >= 5 and stem[:5] == qualifier[:5])
 
 
 def _norm(name: str) -> str:
@@ -255,7 +373,72 @@ def _events(question: str) -> tuple[frozenset[str], ...]:
         event = _EVENT_OF.get(word) if word.islower() else None
         if event is not None and event not in found:
             found.append(event)
+    for m in _OUTCOME.finditer(question):
+        event = _NOUN_EVENT[m.group("ev").lower()]
+        if event not in found:
+            found.append(event)
     return tuple(found)
+
+
+def _realis(question: str) -> bool:
+    """Whether the question takes its events as having happened: not "would Switzerland arrest
+    him", "is a summit possible", "did they sign" (a yes/no question presupposes nothing)."""
+    return not _MODAL_QUESTION.search(question[:1].lower() + question[1:])
+
+
+def mentions(text: str, event: frozenset[str], realis: bool) -> list[tuple[list[str], int]]:
+    """Where the text states the event: (the words of its sentence, the event word's index). With
+    ``realis``, only where it is reported as having happened, not just after a word of possibility,
+    intent or denial ("would be arrested", "ready to meet", "did not sign")."""
+    found = []
+    for sentence in _SENTENCE_END.split(text):
+        words = re.findall(r"[\w’']+", sentence)
+        lower = [w.lower().replace("’", "'") for w in words]
+        for i, word in enumerate(words):
+            if not set(tokenize(word)) & event:
+                continue
+            if realis and (any(w in _IRREALIS or w.endswith("n't") for w in lower[max(0, i - IRREALIS_SPAN) : i])
+                           or any(w in _IRREALIS_CLOSE for w in lower[max(0, i - IRREALIS_CLOSE_SPAN) : i])):
+                continue
+            found.append((words, i))
+    return found
+
+
+def _event_place(question: str) -> frozenset[str]:
+    """The place an asked event is tied to: "met in Moscow", "sign at the Istanbul talks"."""
+    for m in re.finditer(r"\b[a-z]+\b", question):
+        if m.group(0) in _EVENT_OF:
+            place = _PLACE_AFTER.match(question[m.end():])
+            if place:
+                return frozenset(tokenize(place.group("p")))
+    return frozenset()
+
+
+_PLACE_AFTER = re.compile(r"(?:\s+[a-z][\w’'-]*){0,3}?\s+(?:in|at)\s+(?:the\s+)?(?P<p>[A-Z][\w’'-]+)")
+_EVENT_OBJECT = re.compile(r"\b(?i:which|what)\s+(?:[\w’'-]+\s+){0,2}?(?P<n>[a-z][\w-]+)\s+"
+                           r"(?:did|does|do|was|were|has|have|had|is|are|will)\b")
+# Kinds a name answers ("which country did…"): no word of the kind need stand in the evidence.
+_NAME_KINDS = frozenset(tokenize("country countries city cities town capital nation state region place venue location "
+                                 "person people official officials leader leaders politician outlet newspaper media "
+                                 "organisation organization company firm group party agency court team month day year "
+                                 "date time week side"))
+
+
+def _event_object(question: str, events: tuple[frozenset[str], ...]) -> str | None:
+    """The kind of thing an asked event acted on: "which treaty did they sign" -> "treaty"."""
+    m = _EVENT_OBJECT.search(question) if events else None
+    if m is None or next(iter(tokenize(m.group("n"))), "") in _NAME_KINDS | {""}:
+        return None
+    return m.group("n")
+
+
+def _object_fits(words: list[str], i: int, noun: str, related: Callable[[str, str], bool] | None) -> bool:
+    """Whether the words after an event word name the asked kind of object ("signed a decree" is
+    not "which treaty did they sign"); the kind named anywhere in the sentence also fits."""
+    if set(tokenize(noun)) & set(tokenize(" ".join(words))):
+        return True
+    following = [w for w in words[i + 1 : i + 5] if w.lower() not in STOP_WORDS][:2]
+    return any(related(noun, w) if related else tokenize(w) == tokenize(noun) for w in following)
 
 
 def split_parts(question: str) -> tuple[str, ...]:
@@ -284,8 +467,12 @@ def asked(question: str, outlets: list[str] | None = None) -> Asked:
     if m:
         excluded = frozenset(tokenize(m.group("x")))
         excluded_name = bool(re.search(r"\b[A-Z][a-z]", m.group("x")))
+    role, leads, qualifier, place = _role(question)
+    events = _events(question)
     return Asked(
-        quantity=quantity, unit=unit, counted=counted, role=_role(question), source=source, outlet=outlet, events=_events(question),
+        quantity=quantity, unit=unit, counted=counted, role=role, leads=leads, qualifier=qualifier, place=place,
+        source=source, outlet=outlet, events=events, realis=_realis(question), event_place=_event_place(question),
+        event_object=_event_object(question, events),
         years=tuple(dict.fromkeys(_YEAR.findall(question))), excluded=excluded, excluded_name=excluded_name,
         across=bool(_ACROSS.search(question)), parts=split_parts(question),
     )
@@ -360,10 +547,23 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         # use ("German Chancellor Friedrich Merz"): only its presence without a name is telling.
         if need.role not in _BROAD_ROLES or need.role in set(tokenize(text)):
             return "no one named in the asked role"
+    if need.leads and not _leader_named(text, need.leads, question):
+        return f"no one named as the head of the {need.leads}…"
+    if need.qualifier and not _qualified(text, need, question):
+        return "not the asked one (" + ", ".join(sorted(need.qualifier)) + ")"
     words = set(tokenize(text))
-    if need.events and not any(words & event for event in need.events):
-        # "block or postpone": one of the asked events is enough
-        return "the asked event is not in these sentences"
+    if need.events:
+        found = [event for event in need.events if words & event]  # "block or postpone": one is enough
+        if not found:
+            return "the asked event is not in these sentences"
+        stated = [m for event in found for m in mentions(text, event, need.realis)]
+        if not stated:
+            return "the asked event is only mentioned as possible, intended or denied"
+        if need.event_place and not any(any(_same_place(p, t) for p in need.event_place for t in tokenize(" ".join(w)))
+                                        for w, _ in stated):
+            return "the asked event is not reported at the asked place"
+        if need.event_object and not any(_object_fits(w, i, need.event_object, related) for w, i in stated):
+            return f"the asked event is not reported of a {need.event_object}"
     if need.years and not any(year in words or year in ctx.article_terms or (ctx.published or "").startswith(year)
                               for year in need.years):
         return f"nothing about {' or '.join(need.years)}"

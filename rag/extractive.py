@@ -19,7 +19,7 @@ import numpy as np
 from rag.chunking import normalise_space
 from rag.embeddings import Embedder
 from rag.evidence import Evidence
-from rag.lexical import LexicalIndex, tokenize
+from rag.lexical import LexicalIndex, equivalents, tokenize
 from rag.query import QuestionInfo
 from rag.types import Hit
 
@@ -121,25 +121,7 @@ def windows(evidence: list[Evidence], size: int = WINDOW_SIZE) -> list[tuple[Evi
     return result
 
 
-# Country names and the adjectives a question may use instead ("Turkish" for an article that says
-# "Türkiye"): either form counts as the corpus naming the country.
-_SAME_PLACE = [
-    "turkey türkiye turkish", "switzerland swiss", "china chinese", "america american u", "france french",
-    "germany german", "britain british uk", "netherlands dutch", "europe european", "belarus belarusian",
-    "poland polish", "hungary hungarian", "japan japanese", "israel israeli", "iran iranian", "india indian",
-    "korea korean", "italy italian", "spain spanish", "finland finnish", "austria austrian", "qatar qatari",
-    "canada canadian", "brazil brazilian", "kyiv kiev", "kharkiv kharkov", "odesa odessa",
-]
-_EQUIVALENT: dict[str, set[str]] = {}
-for _group in _SAME_PLACE:
-    _stems = set(tokenize(_group))
-    for _stem in _stems:
-        _EQUIVALENT.setdefault(_stem, set()).update(_stems)
 _ACRONYM = re.compile(r"[A-Z]{2,5}")
-
-
-def _equivalents(stem: str) -> set[str]:
-    return _EQUIVALENT.get(stem, set()) | {stem}
 
 
 class IdfTable:
@@ -186,13 +168,13 @@ class IdfTable:
     def forms(self, stem: str) -> set[str]:
         """Spellings of a stem and of its equivalents ("turkish" -> "turkey", "türkiye")."""
         found: set[str] = set()
-        for alt in _equivalents(stem):
+        for alt in equivalents(stem):
             found |= self.spellings(alt)
         return found
 
     def is_known(self, stem: str) -> bool:
         """Whether the corpus (text or metadata) mentions this stem in some form."""
-        return bool(self.forms(stem) or _equivalents(stem) & self.known)
+        return bool(self.forms(stem) or equivalents(stem) & self.known)
 
     def rare(self, term: str) -> bool:
         return self.df.get(term, 0) <= RARE_NAME_SHARE * self.n

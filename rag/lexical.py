@@ -59,6 +59,32 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords(words)
 
 
+# Country names and the adjectives a question may use instead ("Turkish" for an article that says
+# "Türkiye"): either form names the same country.
+_SAME_PLACE = [
+    "turkey türkiye turkish", "switzerland swiss", "china chinese", "america american u", "france french",
+    "germany german", "britain british uk", "netherlands dutch", "europe european", "belarus belarusian",
+    "poland polish", "hungary hungarian", "japan japanese", "israel israeli", "iran iranian", "india indian",
+    "korea korean", "italy italian", "spain spanish", "finland finnish", "austria austrian", "qatar qatari",
+    "canada canadian", "brazil brazilian", "kyiv kiev", "kharkiv kharkov", "odesa odessa",
+]
+
+
+@functools.cache
+def _equivalent_table() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for group in _SAME_PLACE:
+        stems = set(tokenize(group))
+        for stem in stems:
+            table.setdefault(stem, set()).update(stems)
+    return {stem: frozenset(forms) for stem, forms in table.items()}
+
+
+def equivalents(stem: str) -> set[str]:
+    """A stem and the stems naming the same place ("turkish" -> "turkey", "türkiye")."""
+    return set(_equivalent_table().get(stem, ())) | {stem}
+
+
 # Bump when tokenize() changes, so saved BM25 indexes built with the old tokens are rebuilt.
 TOKENIZER_VERSION = "3"
 
