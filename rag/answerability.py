@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag.lexical import STOP_WORDS, equivalents, tokenize
+from rag.sentences import split_sentences
 
 # --- counts -----------------------------------------------------------------------------------
 
@@ -131,7 +132,7 @@ _EVENTS = [  # (the verb forms a question asks with, the words a sentence may re
     ("invade invaded", "invade invaded invasion"),
     ("meet met", "meet met meeting meetings summit talks negotiations"),
     ("agree agreed", "agree agreed agreement accord deal consented"),
-    ("reject rejected refused dismissed", "reject rejected rejection refuse refused dismiss dismissed"),
+    ("reject rejected refused", "reject rejected rejection refuse refused dismiss dismissed"),
 ]
 # "the result of the referendum" presupposes a referendum was held: the noun is the event.
 _EVENT_NOUNS = {
@@ -152,7 +153,11 @@ _IRREALIS = frozenset("""would could should might may can cannot must will shall
     urge urged want wants wanted hope hoped hopes expect expected intend intends intended aim aims seek seeks sought
     try tries tried attempt threaten threatened threatens threat risk risks face faces not no never without deny
     denied denies refuse refused refuses avoid avoided next future prospect prospects consider considering
-    considered idea warrant n't""".split())
+    considered idea warrant suggest suggested suggests invite invited invites invitation delay delaying delayed
+    block blocking blocked stall stalled postpone postponed n't""".split())
+# ... or just after it: "a meeting … remains possible", "talks are planned"
+_IRREALIS_AFTER = frozenset("possible impossible unlikely likely planned proposed expected envisaged remains remain "
+                            "could would might should will".split())
 _IRREALIS_CLOSE = frozenset("to for".split())  # only right before the event: "to meet", "for a referendum"
 IRREALIS_SPAN = 4  # words before an event word searched for the words above
 IRREALIS_CLOSE_SPAN = 3  # "to hold a referendum", "for such a vote"
@@ -294,7 +299,7 @@ def _named_near(text: str, anchors: frozenset[str], question: str) -> bool:
             word = tokens[j].group(0)
             if (word[:1].isupper() and not re.search(r"['’]s?$", word) and word.lower() not in STOP_WORDS
                     and tokens[j].start() > 0 and not set(tokenize(word)) & asked_words and len(word) > 2
-                    and not _nationality(word, tokens, j)):
+                    and not _nationality(word, tokens, j) and word.lower().strip(".") not in _CALENDAR):
                 return True
     return False
 
@@ -307,27 +312,31 @@ def _nationality(word: str, tokens: list[re.Match[str]], j: int) -> bool:
     return not any(n[:1].isupper() and not _QUALIFIER_LIKE.search(n) for n in neighbours)
 
 
+_CALENDAR = frozenset("january february march april may june july august september october november december monday "
+                      "tuesday wednesday thursday friday saturday sunday".split())
 _QUALIFIER_LIKE = re.compile(r"(?:ian|ean|ese|ish|ss|ch)$|^(?:Foreign|Prime|Deputy|Defence|Defense|Interior|Finance)$")
 
 
 def _leader_named(text: str, body: str, question: str) -> bool:
     """Whether the text names who heads ``body``: the body is there, and a name stands next to a
     word of leading ("Vladimir Medinsky, who led the delegation", "delegation head Rustem Umerov")."""
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in _sentences(text):
         stems = set(tokenize(sentence))
         if body in stems and stems & _LEAD_WORDS and _named_near(sentence, _LEAD_WORDS, question):
             return True
     return False
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?”\"])\s+(?=[“\"A-Z])")
+def _sentences(text: str) -> list[str]:
+    """The sentences of a window ("U.S. President Donald Trump…" stays one)."""
+    return [text[a:b] for a, b in split_sentences(text, 0, len(text))]
 
 
 def _qualified(text: str, need: Asked, question: str) -> bool:
     """Whether one sentence holds the question's qualifier ("Ukrainian", in any form of it) with
     what is qualified: the role ("foreign minister") or, for a place, a name besides the qualifier."""
     asked_words = set(tokenize(question))
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in _sentences(text):
         stems = tokenize(sentence)
         if not all(any(_same_place(q, t) for t in stems) for q in need.qualifier):
             continue
@@ -336,11 +345,11 @@ def _qualified(text: str, need: Asked, question: str) -> bool:
                       and not any(_same_place(q, t) for q in need.qualifier)]
             if others:
                 return True
-        elif need.role is None or need.role in stems or need.leads in stems:
+        elif (need.role or need.leads) in stems:
             return True
     # A broad role ("which European leader") may be held under another title ("German Chancellor
     # Friedrich Merz"): only a sentence that uses the role word must carry its qualifier.
-    return need.role in _BROAD_ROLES and any(need.role not in tokenize(s) for s in _SENTENCE_END.split(text))
+    return need.role in _BROAD_ROLES and any(need.role not in tokenize(s) for s in _sentences(text))
 
 
 def _same_place(qualifier: str, stem: str) -> bool:
@@ -391,17 +400,24 @@ def mentions(text: str, event: frozenset[str], realis: bool) -> list[tuple[list[
     ``realis``, only where it is reported as having happened, not just after a word of possibility,
     intent or denial ("would be arrested", "ready to meet", "did not sign")."""
     found = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in _sentences(text):
         words = re.findall(r"[\w’']+", sentence)
         lower = [w.lower().replace("’", "'") for w in words]
         for i, word in enumerate(words):
             if not set(tokenize(word)) & event:
                 continue
             if realis and (any(w in _IRREALIS or w.endswith("n't") for w in lower[max(0, i - IRREALIS_SPAN) : i])
-                           or any(w in _IRREALIS_CLOSE for w in lower[max(0, i - IRREALIS_CLOSE_SPAN) : i])):
+                           or any(w in _IRREALIS_CLOSE for w in lower[max(0, i - IRREALIS_CLOSE_SPAN) : i])
+                           or any(w in _IRREALIS_AFTER for w in _next_words(lower, i))):
                 continue
             found.append((words, i))
     return found
+
+
+def _next_words(lower: list[str], i: int) -> list[str]:
+    """The few words after position ``i`` that carry meaning ("a meeting of the two leaders
+    remains possible" -> "two", "leaders", "remains"), modal verbs included."""
+    return [w for w in lower[i + 1 : i + 9] if w not in STOP_WORDS or w in _IRREALIS_AFTER][:IRREALIS_CLOSE_SPAN]
 
 
 def _event_place(question: str) -> frozenset[str]:
@@ -414,7 +430,7 @@ def _event_place(question: str) -> frozenset[str]:
     return frozenset()
 
 
-_PLACE_AFTER = re.compile(r"(?:\s+[a-z][\w’'-]*){0,3}?\s+(?:in|at)\s+(?:the\s+)?(?P<p>[A-Z][\w’'-]+)")
+_PLACE_AFTER = re.compile(r"(?:\s+[\w’'-]+){0,3}?\s+(?:in|at)\s+(?:the\s+)?(?P<p>[A-Z][\w’'-]+)")
 _EVENT_OBJECT = re.compile(r"\b(?i:which|what)\s+(?:[\w’'-]+\s+){0,2}?(?P<n>[a-z][\w-]+)\s+"
                            r"(?:did|does|do|was|were|has|have|had|is|are|will)\b")
 # Kinds a name answers ("which country did…"): no word of the kind need stand in the evidence.
@@ -422,6 +438,21 @@ _NAME_KINDS = frozenset(tokenize("country countries city cities town capital nat
                                  "person people official officials leader leaders politician outlet newspaper media "
                                  "organisation organization company firm group party agency court team month day year "
                                  "date time week side"))
+
+
+PLACE_SPAN = 6  # words after an event word where "in <place>" may stand
+
+
+def _at_place(words: list[str], i: int, place: frozenset[str]) -> bool:
+    """Whether the event word at ``i`` is tied to the place: "talks in Istanbul", "the Istanbul
+    talks"; not "talks between Moscow and Kyiv" nor "signed a decree … talks in Istanbul"."""
+    def is_place(word: str) -> bool:
+        return any(_same_place(p, t) for p in place for t in tokenize(word))
+
+    after = words[i + 1 : i + 1 + PLACE_SPAN]
+    if any(is_place(w) and k > 0 and after[k - 1].lower() in ("in", "at") for k, w in enumerate(after)):
+        return True
+    return any(is_place(w) for w in words[max(0, i - 2) : i])
 
 
 def _event_object(question: str, events: tuple[frozenset[str], ...]) -> str | None:
@@ -471,7 +502,7 @@ def asked(question: str, outlets: list[str] | None = None) -> Asked:
     events = _events(question)
     return Asked(
         quantity=quantity, unit=unit, counted=counted, role=role, leads=leads, qualifier=qualifier, place=place,
-        source=source, outlet=outlet, events=events, realis=_realis(question), event_place=_event_place(question),
+        source=source, outlet=outlet, events=events, realis=bool(events) and _realis(question), event_place=_event_place(question),
         event_object=_event_object(question, events),
         years=tuple(dict.fromkeys(_YEAR.findall(question))), excluded=excluded, excluded_name=excluded_name,
         across=bool(_ACROSS.search(question)), parts=split_parts(question),
@@ -486,6 +517,7 @@ class Context:
     outlet: str
     published: str | None
     before: str = ""
+    specific: frozenset[str] = frozenset()  # the question's terms that few passages of the corpus hold
 
 
 _BROAD_ROLES = frozenset(tokenize("leader official chief executive officer delegate diplomat"))
@@ -512,15 +544,28 @@ def heads(text: str, question: str) -> list[str | None]:
     return out
 
 
-def _has_count(text: str, question: str, need: Asked, related: Callable[[str, str], bool] | None) -> bool:
-    found = heads(text, question)
-    if not found or (need.unit and not _unit_near(text, need.unit)):
+def _has_count(text: str, question: str, need: Asked, ctx: Context,
+               related: Callable[[str, str], bool] | None) -> bool:
+    if need.unit and not _unit_near(text, need.unit):
         return False
-    if need.counted is None or related is None:
-        return True
-    # The count must be of the asked thing: "46 miners" answers "how many miners", "one-fifth of
-    # Ukraine" does not answer "how many troops". A count with no noun after it may be of anything.
-    return any(head is None or related(need.counted, head) for head in found)
+    counted = next(iter(tokenize(need.counted or "")), None)
+    about = ctx.specific - {counted}
+    for sentence in _sentences(text):
+        found = heads(sentence, question)
+        if not found:
+            continue
+        if need.counted is None or related is None:
+            return True
+        # The count must be of the asked thing: "46 miners" answers "how many miners", "one-fifth
+        # of Ukraine" does not answer "how many troops". A count with no noun after it may be of
+        # anything, and a count of a near kind ("14 people" for troops) must also be about what
+        # the question is about: "strikes killed 14 people" says nothing of troops kept in regions.
+        for head in found:
+            if head is not None and tokenize(head)[:1] == [counted]:
+                return True
+            if (head is None or related(need.counted, head)) and (not about or about & set(tokenize(sentence))):
+                return True
+    return False
 
 
 def _unit_near(text: str, unit: frozenset[str]) -> bool:
@@ -532,7 +577,7 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
             related: Callable[[str, str], bool] | None = None) -> str | None:
     """Why a window of evidence ``text`` does not answer what ``need`` asks, or None when it may
     (``related(a, b)``: whether two nouns name the same kind of thing)."""
-    if need.quantity and not _has_count(text, question, need, related):
+    if need.quantity and not _has_count(text, question, need, ctx, related):
         return "no count of the asked thing"
     if need.outlet is not None:
         if _norm(ctx.outlet) != _norm(need.outlet):
@@ -559,8 +604,7 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         stated = [m for event in found for m in mentions(text, event, need.realis)]
         if not stated:
             return "the asked event is only mentioned as possible, intended or denied"
-        if need.event_place and not any(any(_same_place(p, t) for p in need.event_place for t in tokenize(" ".join(w)))
-                                        for w, _ in stated):
+        if need.event_place and not any(_at_place(w, i, need.event_place) for w, i in stated):
             return "the asked event is not reported at the asked place"
         if need.event_object and not any(_object_fits(w, i, need.event_object, related) for w, i in stated):
             return f"the asked event is not reported of a {need.event_object}"

@@ -26,6 +26,7 @@ ACROSS_RATIO = 0.7
 RELATED_NOUNS = 0.4  # cosine of two nouns' embeddings above which a count may be of the asked thing
 BEFORE_SENTENCES = 3  # sentences before a window that may name its speaker ("…," he said.)
 ATTRIBUTED_COVERAGE = 0.25  # share of an outlet-attributed question's weighted key terms a window must hold
+SPECIFIC_SHARE = 0.3  # a question term in at most this share of passages says what the question is about
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Checks:
     def __init__(self, question: str, need: Asked, idf: IdfTable, retriever: Retriever, vectors: WindowVectors) -> None:
         self.question, self.need, self.idf, self.retriever, self.vectors = question, need, idf, retriever, vectors
         self._texts: dict[str, Any] | None = None
+        self.specific = frozenset(t for t in analyse(question).terms if 0 < idf.df.get(t, 0) <= SPECIFIC_SHARE * idf.n)
 
     def before(self, ev: Evidence) -> str:
         """The sentences of the article just before ``ev`` (where a speaker may be named)."""
@@ -60,7 +62,8 @@ class Checks:
     def context(self, window: Scored) -> Context:
         ev = window.window[0]
         before = self.before(ev) if self.need.source and not self.need.outlet else ""
-        return Context(frozenset(self.idf.source_terms.get(ev.path or ev.source, ())), ev.outlet, ev.published, before)
+        return Context(frozenset(self.idf.source_terms.get(ev.path or ev.source, ())), ev.outlet, ev.published, before,
+                       self.specific)
 
     def related(self, asked_noun: str, head: str) -> bool:
         """Whether a count's noun names the asked thing: the same stem, or close in meaning
@@ -208,7 +211,8 @@ def guard(question: str, citations: list[Citation], retriever: Retriever, idf: I
     for c in citations:  # an outlet or a source must hold for one of the cited articles
         ev = Evidence(0, c.source, c.start, c.end, c.quote, c.outlet, c.published, c.title, 0, c.path)
         before = checks.before(ev) if need.source and not need.outlet else ""
-        reason = failure(need, text, question, Context(terms, c.outlet, c.published, before), checks.related)
+        reason = failure(need, text, question, Context(terms, c.outlet, c.published, before, checks.specific),
+                         checks.related)
         if reason is None:
             return None
         reasons.append(reason)
