@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag.lexical import STOP_WORDS, equivalents, tokenize
+from rag.query import analyse
 from rag.sentences import split_sentences
 
 # --- counts -----------------------------------------------------------------------------------
@@ -549,23 +550,29 @@ def _has_count(text: str, question: str, need: Asked, ctx: Context,
     if need.unit and not _unit_near(text, need.unit):
         return False
     counted = next(iter(tokenize(need.counted or "")), None)
-    about = ctx.specific - {counted}
+    # What the count must be about: the question's rarer terms, or any of its terms if it has none.
+    about = (ctx.specific - {counted}) or (frozenset(analyse(question).terms) - {counted})
     for sentence in _sentences(text):
         found = heads(sentence, question)
         if not found:
             continue
         if need.counted is None or related is None:
             return True
-        # The count must be of the asked thing: "46 miners" answers "how many miners", "one-fifth
-        # of Ukraine" does not answer "how many troops". A count with no noun after it may be of
-        # anything, and a count of a near kind ("14 people" for troops) must also be about what
-        # the question is about: "strikes killed 14 people" says nothing of troops kept in regions.
-        for head in found:
-            if head is not None and tokenize(head)[:1] == [counted]:
-                return True
-            if (head is None or related(need.counted, head)) and (not about or about & set(tokenize(sentence))):
-                return True
+        # The count must be of the asked thing ("46 miners" answers "how many miners", "one-fifth
+        # of Ukraine" does not answer "how many troops"; a count with no noun after it may be of
+        # anything) and about what the question is about: "strikes killed 14 people" says nothing
+        # of troops kept in regions, "hundreds of people gathered" nothing of people rescued.
+        exact = any(head is not None and tokenize(head)[:1] == [counted] for head in found)
+        if not (exact or any(head is None or related(need.counted, head) for head in found)):
+            continue
+        if (exact and not ctx.specific) or not about or _shares(about, tokenize(sentence)):
+            return True
     return False
+
+
+def _shares(terms: frozenset[str], stems: list[str]) -> bool:
+    """Whether the stems hold one of the terms, or a word of the same family ("rescuers" for "rescued")."""
+    return any(t in stems or (len(t) >= 5 and any(s[:5] == t[:5] for s in stems)) for t in terms)
 
 
 def _unit_near(text: str, unit: frozenset[str]) -> bool:

@@ -274,7 +274,9 @@ def test_failure_quantity_of_another_thing_with_related() -> None:
     q = "How many miners were trapped?"
     assert _why(q, "The tunnel was 12 kilometres long and 3 pumps failed.", related=same) == "no count of the asked thing"
     assert _why(q, "Rescuers freed 46 miners.", related=same) is None
-    assert _why(q, "In all, 46 were freed.", related=same) is None  # a bare count may be of anything
+    assert _why(q, "In all, 46 were trapped.", related=same) is None  # a bare count may be of anything
+    # ... but it must be about what is asked: freeing is not being trapped
+    assert _why(q, "In all, 46 were freed.", related=same) == "no count of the asked thing"
 
 
 def test_failure_outlet() -> None:
