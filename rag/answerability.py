@@ -10,7 +10,7 @@ the chosen sentences carry. They are general rules over the question's wording, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from rag.lexical import STOP_WORDS, equivalents, tokenize
@@ -315,6 +315,7 @@ def _nationality(word: str, tokens: list[re.Match[str]], j: int) -> bool:
 
 _CALENDAR = frozenset("january february march april may june july august september october november december monday "
                       "tuesday wednesday thursday friday saturday sunday".split())
+_NATIONALITY = re.compile(r"(?:ian|ean|ese|ish)$|^(?:Swiss|French|Dutch|Czech|Greek|Thai|Welsh|Scots?)$")
 _QUALIFIER_LIKE = re.compile(r"(?:ian|ean|ese|ish|ss|ch)$|^(?:Foreign|Prime|Deputy|Defence|Defense|Interior|Finance)$")
 
 
@@ -519,6 +520,8 @@ class Context:
     published: str | None
     before: str = ""
     specific: frozenset[str] = frozenset()  # the question's terms that few passages of the corpus hold
+    names: tuple[frozenset[str], ...] = ()  # the question's names that few passages hold, one set of stems each
+    weights: Mapping[str, float] = field(default_factory=dict)  # IDF of the question's specific terms
 
 
 _BROAD_ROLES = frozenset(tokenize("leader official chief executive officer delegate diplomat"))
@@ -570,6 +573,39 @@ def _has_count(text: str, question: str, need: Asked, ctx: Context,
     return False
 
 
+def subject_names(runs: tuple[tuple[str, ...], ...], need: Asked, outlets: list[str]) -> list[frozenset[str]]:
+    """The names a question is about, as stems ("Friedrich Merz", "Crimea" in "What is Friedrich
+    Merz's position on Crimea?"): not a nationality ("Which European leader"), an outlet it cites
+    or a thing it excludes."""
+    skip = set(need.qualifier) | set(need.excluded) | {t for o in outlets for t in tokenize(o)}
+    found = [frozenset(t for word in run if not _NATIONALITY.search(word) for t in tokenize(word) if t not in skip)
+             for run in runs]
+    return [name for name in found if name]
+
+
+TOPIC_SHARE = 1 / 3  # IDF-weighted share of the question's topic words a name's sentences must hold
+
+
+def _together(text: str, names: frozenset[str], ctx: Context) -> bool:
+    """Whether a name of the question stands with enough of the question's other specific words
+    (weighted by rarity), in one sentence or in two next to each other (a quote, then "…," Stupak
+    said): "Merz said talks could start" two sentences after "Trump said Ukraine must give up
+    Crimea" says nothing of Merz on Crimea."""
+    topic = {t: ctx.weights.get(t, 1.0) for t in ctx.specific - names}
+    if not topic:
+        return True
+    sentences = [tokenize(s) for s in _sentences(text)]
+    named = [_shares(names, stems) for stems in sentences]
+    total = sum(topic.values()) or 1.0
+    for i in range(len(sentences)):
+        if not named[i]:
+            continue
+        near = [t for stems in sentences[max(0, i - 1) : i + 2] for t in stems]
+        if sum(w for t, w in topic.items() if _shares(frozenset({t}), near)) >= TOPIC_SHARE * total:
+            return True
+    return False
+
+
 def _shares(terms: frozenset[str], stems: list[str]) -> bool:
     """Whether the stems hold one of the terms, or a word of the same family ("rescuers" for "rescued")."""
     return any(t in stems or (len(t) >= 5 and any(s[:5] == t[:5] for s in stems)) for t in terms)
@@ -603,6 +639,8 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         return f"no one named as the head of the {need.leads}…"
     if need.qualifier and not _qualified(text, need, question):
         return "not the asked one (" + ", ".join(sorted(need.qualifier)) + ")"
+    if ctx.names and not need.across and not any(_together(text, name, ctx) for name in ctx.names):
+        return "who or what is asked about and what is asked are not in one sentence"
     words = set(tokenize(text))
     if need.events:
         found = [event for event in need.events if words & event]  # "block or postpone": one is enough

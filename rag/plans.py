@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.answerability import Asked, Context, asked, failure
+from rag.answerability import Asked, Context, asked, failure, subject_names
 from rag.chunking import normalise_space
 from rag.evidence import Evidence, gather
 from rag.lexical import tokenize
@@ -45,7 +45,11 @@ class Checks:
     def __init__(self, question: str, need: Asked, idf: IdfTable, retriever: Retriever, vectors: WindowVectors) -> None:
         self.question, self.need, self.idf, self.retriever, self.vectors = question, need, idf, retriever, vectors
         self._texts: dict[str, Any] | None = None
-        self.specific = frozenset(t for t in analyse(question).terms if 0 < idf.df.get(t, 0) <= SPECIFIC_SHARE * idf.n)
+        info = analyse(question)
+        self.specific = frozenset(t for t in info.terms if 0 < idf.df.get(t, 0) <= SPECIFIC_SHARE * idf.n)
+        self.weights = {t: idf.idf(t) for t in self.specific}
+        self.names = tuple(name & self.specific for name in subject_names(info.name_runs, need, retriever.known()["outlet"])
+                           if name & self.specific)
 
     def before(self, ev: Evidence) -> str:
         """The sentences of the article just before ``ev`` (where a speaker may be named)."""
@@ -63,7 +67,7 @@ class Checks:
         ev = window.window[0]
         before = self.before(ev) if self.need.source and not self.need.outlet else ""
         return Context(frozenset(self.idf.source_terms.get(ev.path or ev.source, ())), ev.outlet, ev.published, before,
-                       self.specific)
+                       self.specific, self.names, self.weights)
 
     def related(self, asked_noun: str, head: str) -> bool:
         """Whether a count's noun names the asked thing: the same stem, or close in meaning
@@ -211,7 +215,8 @@ def guard(question: str, citations: list[Citation], retriever: Retriever, idf: I
     for c in citations:  # an outlet or a source must hold for one of the cited articles
         ev = Evidence(0, c.source, c.start, c.end, c.quote, c.outlet, c.published, c.title, 0, c.path)
         before = checks.before(ev) if need.source and not need.outlet else ""
-        reason = failure(need, text, question, Context(terms, c.outlet, c.published, before, checks.specific),
+        reason = failure(need, text, question, Context(terms, c.outlet, c.published, before, checks.specific, checks.names,
+                                                                checks.weights),
                          checks.related)
         if reason is None:
             return None

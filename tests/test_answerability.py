@@ -414,3 +414,29 @@ def test_failure_count_of_a_near_kind_must_be_about_the_question() -> None:
     assert _why(q, "Strikes killed 14 people in the capital.", ctx, near) == "no count of the asked thing"
     assert _why(q, "Some 40,000 soldiers are kept in the border regions.", ctx, near) is None
     assert _why(q, "The army keeps 40,000 troops there.", ctx, near) is None  # the asked noun itself
+
+
+# --- a name of the question with the rest of the question ----------------------------------------
+
+def test_failure_name_and_topic_apart() -> None:
+    q = "What is Friedrich Merz's position on giving up Crimea?"
+    merz, crimea = frozenset({_stem("Friedrich"), _stem("Merz")}), frozenset({_stem("Crimea")})
+    specific = merz | crimea | {_stem("position"), _stem("giving")}
+    ctx = Context(frozenset(), "Coast Herald", None, "", specific, (merz, crimea), {})
+    apart = ("Trump said Ukraine must give up Crimea. Zelensky said borders would be discussed. "
+             "Friedrich Merz said talks could take place within two weeks.")
+    assert _why(q, apart, ctx) == "who or what is asked about and what is asked are not in one sentence"
+    together = "Friedrich Merz said Ukraine should not be pushed into giving up Crimea."
+    assert _why(q, together, ctx) is None
+    # a quote, then its speaker in the next sentence
+    quoted = "“Nobody will give up Crimea,” the chancellor said of his position. Friedrich Merz spoke in Berlin."
+    assert _why(q, quoted, ctx) is None
+
+
+def test_subject_names_skip_nationalities_outlets_and_exclusions() -> None:
+    from rag.answerability import subject_names
+    from rag.query import analyse
+
+    q = "Besides Varna, which European city did Friedrich Merz tell the Coast Herald about?"
+    names = subject_names(analyse(q).name_runs, asked(q, OUTLETS), OUTLETS)
+    assert names == [frozenset({_stem("Friedrich"), _stem("Merz")})]
