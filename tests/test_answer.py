@@ -297,17 +297,18 @@ def test_bad_history_item_raises_input_error(indexed: Settings) -> None:
 def test_llm_json_reply_maps_citations_to_shown_evidence(indexed: Settings) -> None:
     evidence = evidence_for(indexed, EEF_QUESTION)
     assert len(evidence) >= 5
-    chat = fake(reply("Putin spoke in Vladivostok [5], and he wants talks in Moscow [3].", [5, 3]))
+    # cited out of order: [3] "Please come…", then [2] "Speaking at the Eastern Economic Forum…"
+    chat = fake(reply("He wants talks in Moscow [3]; Putin spoke in Vladivostok [2].", [3, 2]))
     result = answer(EEF_QUESTION, mode="llm", settings=indexed, llm=chat)
     assert len(chat.calls) == 1
     assert result.mode == "llm" and result.answered
     by_id = {ev.id: ev for ev in evidence}
-    assert result.citations == [by_id[5].citation(), by_id[3].citation()]
+    assert result.citations == [by_id[3].citation(), by_id[2].citation()]
     shown = shown_lines(chat)
     assert shown == {ev.id: as_shown(ev.text) for ev in evidence}
-    assert [as_shown(c.quote) for c in result.citations] == [shown[5], shown[3]]
+    assert [as_shown(c.quote) for c in result.citations] == [shown[3], shown[2]]
     # markers renumbered from evidence ids to positions in the citation list
-    assert result.text == "Putin spoke in Vladivostok [1], and he wants talks in Moscow [2]."
+    assert result.text == "He wants talks in Moscow [1]; Putin spoke in Vladivostok [2]."
     assert_invariant(result, indexed.corpus)
     assert [n for n in result.notices if not n.startswith("every citation comes from one outlet")] == []
 
