@@ -432,7 +432,11 @@ def _event_place(question: str) -> frozenset[str]:
     return frozenset()
 
 
-_PLACE_AFTER = re.compile(r"(?:\s+[\w’'-]+){0,3}?\s+(?:in|at)\s+(?:the\s+)?(?P<p>[A-Z][\w’'-]+)")
+# "met in Moscow in May" ties the meeting to Moscow; "killed in the Drumlow collapse" names the
+# event, not where it happened (the name is followed by a noun).
+_PLACE_AFTER = re.compile(r"(?:\s+[\w’'-]+){0,3}?\s+(?:in|at)\s+(?:the\s+)?(?P<p>[A-Z][\w’'-]+)"
+                          r"(?=\s*(?:[,.?!;]|$)|\s+(?:in|on|at|during|before|after|and|or|with|to|from|when|last|this|"
+                          r"that|for|of|by)\b)")
 _EVENT_OBJECT = re.compile(r"\b(?i:which|what)\s+(?:[\w’'-]+\s+){0,2}?(?P<n>[a-z][\w-]+)\s+"
                            r"(?:did|does|do|was|were|has|have|had|is|are|will)\b")
 # Kinds a name answers ("which country did…"): no word of the kind need stand in the evidence.
@@ -573,14 +577,32 @@ def _has_count(text: str, question: str, need: Asked, ctx: Context,
     return False
 
 
-def subject_names(runs: tuple[tuple[str, ...], ...], need: Asked, outlets: list[str]) -> list[frozenset[str]]:
-    """The names a question is about, as stems ("Friedrich Merz", "Crimea" in "What is Friedrich
-    Merz's position on Crimea?"): not a nationality ("Which European leader"), an outlet it cites
-    or a thing it excludes."""
+_NAME_RUN = r"(?P<n>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)"
+_SUBJECT_POSITIONS = [
+    re.compile(_NAME_RUN + r"['’]s?\s"),  # "Merz's position", "Peskov’s view"
+    re.compile(r"\b(?:did|does|do|has|have|had|is|was|will|would|could|can)\s+(?:the\s+)?" + _NAME_RUN + r"\s+[a-z]"),
+    re.compile(_NAME_RUN + r"\s+(?:say|says|said|told|tell|tells|claimed|claims|argued|argues|warned|warns|described|"
+               r"believes|thinks|wants|wanted|proposed|proposes|responded|reacted|offered|promised|called)\b"),
+]
+
+
+def subject_names(question: str, need: Asked, outlets: list[str]) -> list[frozenset[str]]:
+    """The people (or bodies) a question asks about as speakers or holders of a view, as stems:
+    "Friedrich Merz" in "What is Friedrich Merz's position on Crimea?" or "What did Merz say about
+    Crimea?"; not a place it merely mentions, a nationality, an outlet it cites or a thing it
+    excludes."""
     skip = set(need.qualifier) | set(need.excluded) | {t for o in outlets for t in tokenize(o)}
-    found = [frozenset(t for word in run if not _NATIONALITY.search(word) for t in tokenize(word) if t not in skip)
-             for run in runs]
-    return [name for name in found if name]
+    found = []
+    for pattern in _SUBJECT_POSITIONS:
+        for m in pattern.finditer(question):
+            words = [w for w in m.group("n").split() if not _NATIONALITY.search(w) and w.lower() not in _WH_WORDS]
+            name = frozenset(t for w in words for t in tokenize(w) if t not in skip)
+            if name and name not in found:
+                found.append(name)
+    return found
+
+
+_WH_WORDS = frozenset("what which who whom whose when where why how".split())
 
 
 TOPIC_SHARE = 1 / 3  # IDF-weighted share of the question's topic words a name's sentences must hold

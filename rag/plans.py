@@ -26,6 +26,7 @@ ACROSS_RATIO = 0.7
 RELATED_NOUNS = 0.4  # cosine of two nouns' embeddings above which a count may be of the asked thing
 BEFORE_SENTENCES = 3  # sentences before a window that may name its speaker ("…," he said.)
 ATTRIBUTED_COVERAGE = 0.25  # share of an outlet-attributed question's weighted key terms a window must hold
+SUBJECT_ARTICLES = 0.5  # a name in at most this share of the articles is a subject of its own
 SPECIFIC_SHARE = 0.3  # a question term in at most this share of passages says what the question is about
 
 
@@ -48,8 +49,12 @@ class Checks:
         info = analyse(question)
         self.specific = frozenset(t for t in info.terms if 0 < idf.df.get(t, 0) <= SPECIFIC_SHARE * idf.n)
         self.weights = {t: idf.idf(t) for t in self.specific}
-        self.names = tuple(name & self.specific for name in subject_names(info.name_runs, need, retriever.known()["outlet"])
-                           if name & self.specific)
+        # A name in most articles is what the whole library is about ("Drumlow"), not a subject
+        # whose words must stand next to the answer.
+        articles = idf.source_terms.values()
+        self.names = tuple(name & self.specific for name in subject_names(question, need, retriever.known()["outlet"])
+                           if name & self.specific
+                           and sum(bool(name & terms) for terms in articles) <= SUBJECT_ARTICLES * len(articles))
 
     def before(self, ev: Evidence) -> str:
         """The sentences of the article just before ``ev`` (where a speaker may be named)."""
