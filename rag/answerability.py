@@ -84,7 +84,7 @@ _QUANTITY_NOUNS = (r"turnout|toll|size|cost|costs|budget|price|amount|total|numb
 _HOW_QUANTITY = re.compile(r"\bhow (many|much|long|far|deep|high|tall|large|big|wide|heavy|old|often)\b(?:\s+(?:a\s+)?(\w+))?",
                            re.I)
 _WHAT_QUANTITY = re.compile(rf"\b(?:what|which)(?:\s+(?:is|was|are|were|has been|had been))?\s+(?:the\s+)?"
-                            rf"(?:\w+\s+){{0,2}}?({_QUANTITY_NOUNS})\b", re.I)
+                            rf"(?:[\w’'.]+\s+){{0,6}}?({_QUANTITY_NOUNS})\b(?!\s+(?:to|of (?:the )?(?:talks|meeting)))", re.I)
 
 
 # --- attribution --------------------------------------------------------------------------------
@@ -237,8 +237,19 @@ def _quantity(question: str) -> tuple[bool, frozenset[str], str | None]:
     m = _WHAT_QUANTITY.search(question)
     if m:
         money = _MONEY_NOUNS & set(re.findall(r"[a-z]+", question[m.start():].lower())[:8])
-        return True, _MONEY if money else frozenset(), None
+        if money:
+            return True, _MONEY, None
+        noun = m.group(1).lower()
+        of = re.match(r"\s+(?:number\s+)?of\s+(?:the\s+)?(\w+)", question[m.end():]) if noun in ("number", "count", "total") else None
+        return True, _DIMENSION.get(noun, frozenset()), of.group(1) if of else None
     return False, frozenset(), None
+
+
+# "What was the annual output" asks an amount in some measure ("1.2 million tonnes"), not a head count.
+_MEASURES = frozenset(w for group in _UNITS[:11] for w in group.split()) | frozenset(
+    "barrels barrel megawatts megawatt mw gigawatts gw kilowatts kw units vehicles cars litres gallons".split())
+_DIMENSION = {"output": _MEASURES, "capacity": _MEASURES, "weight": _MEASURES, "depth": _LENGTH, "length": _LENGTH,
+              "distance": _LENGTH, "height": _LENGTH, "duration": _DURATION, "age": frozenset({"year", "years", "old"})}
 
 
 _ROLE = re.compile(
@@ -563,7 +574,13 @@ def _has_count(text: str, question: str, need: Asked, ctx: Context,
         found = heads(sentence, question)
         if not found:
             continue
-        if need.counted is None or related is None:
+        if related is None and need.counted is None:
+            return True  # nothing to compare the count with, no corpus to weigh the question's words
+        if need.counted is None:
+            if not about or _shares(about, tokenize(sentence)):
+                return True  # "61 percent" for "what was the turnout in the referendum": the count's sentence is about it
+            continue
+        if related is None:
             return True
         # The count must be of the asked thing ("46 miners" answers "how many miners", "one-fifth
         # of Ukraine" does not answer "how many troops"; a count with no noun after it may be of
