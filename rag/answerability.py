@@ -193,6 +193,8 @@ _WH = r"(?:what|who|whom|when|where|why|how|which)"
 _DOUBLE_WH = re.compile(rf"^\s*(?P<a>{_WH})\s+and\s+(?P<b>{_WH})\b\s*(?P<rest>.+)$", re.I)
 _CLAUSE_SPLIT = re.compile(rf"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\?\s+)(?={_WH}\b)", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_MONTH_NAMES = ("January February March April May June July August September October November December").split()
+_ASKED_MONTH = re.compile(r"\b(?:in|during|since|by|of|early|late|mid-?|until|before|after)\s+(" + "|".join(_MONTH_NAMES) + r")\b")
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,7 @@ class Asked:
     event_place: frozenset[str] = frozenset()  # where the asked event happened ("met in Moscow")
     event_object: str | None = None  # what the event acted on ("which treaty did they sign")
     years: tuple[str, ...] = ()
+    months: tuple[int, ...] = ()  # months the question is set in ("in January 2024 alone"), 1-12
     excluded: frozenset[str] = frozenset()  # stems of the things the answer must add to
     excluded_name: bool = False  # the excluded thing is a name: the answer must name another
     across: bool = False
@@ -480,6 +483,28 @@ def _event_object(question: str, events: tuple[frozenset[str], ...]) -> str | No
     return m.group("n")
 
 
+_WHO_DID = re.compile(r"^\s*(?i:who)\s+(?!(?:is|are|was|were)\s+(?:the|a|an)\b)")
+
+
+def _names_someone(words: list[str], question: str) -> bool:
+    """Whether a sentence names someone the question does not ("Samuel Pryce and Idris Cole died";
+    not "It last suffered a fatal accident in 2009")."""
+    asked_words = set(tokenize(question))
+    if any(set(tokenize(w)) & _PERSON_NOUNS - asked_words for w in words):
+        return True  # "the mine manager was arrested", "a worker died"
+    return any(w[:1].isupper() and w.lower() not in STOP_WORDS and w.lower().strip(".") not in _CALENDAR
+               and not _NATIONALITY.search(w) and not set(tokenize(w)) & asked_words
+               for w in words[1:])
+
+
+_PERSON_NOUNS = frozenset(tokenize(
+    "man men woman women boy girl child children person people worker workers miner miners driver passenger "
+    "passengers soldier soldiers officer officers official officials manager director minister president mayor "
+    "governor spokesman spokeswoman spokesperson chief chair chairman chairwoman head leader member members "
+    "resident residents student teacher doctor nurse pilot captain crew engineer inspector deputy executive "
+    "employee employees staff owner suspect victim victims civilian civilians journalist reporter"))
+
+
 def _object_fits(words: list[str], i: int, noun: str, related: Callable[[str, str], bool] | None) -> bool:
     """Whether the words after an event word name the asked kind of object ("signed a decree" is
     not "which treaty did they sign"); the kind named anywhere in the sentence also fits."""
@@ -521,7 +546,8 @@ def asked(question: str, outlets: list[str] | None = None) -> Asked:
         quantity=quantity, unit=unit, counted=counted, role=role, leads=leads, qualifier=qualifier, place=place,
         source=source, outlet=outlet, events=events, realis=bool(events) and _realis(question), event_place=_event_place(question),
         event_object=_event_object(question, events),
-        years=tuple(dict.fromkeys(_YEAR.findall(question))), excluded=excluded, excluded_name=excluded_name,
+        years=tuple(dict.fromkeys(_YEAR.findall(question))),
+        months=tuple(dict.fromkeys(_MONTH_NAMES.index(m) + 1 for m in _ASKED_MONTH.findall(question))), excluded=excluded, excluded_name=excluded_name,
         across=bool(_ACROSS.search(question)), parts=split_parts(question),
     )
 
@@ -600,14 +626,18 @@ _SUBJECT_POSITIONS = [
     re.compile(r"\b(?:did|does|do|has|have|had|is|was|will|would|could|can)\s+(?:the\s+)?" + _NAME_RUN + r"\s+[a-z]"),
     re.compile(_NAME_RUN + r"\s+(?:say|says|said|told|tell|tells|claimed|claims|argued|argues|warned|warns|described|"
                r"believes|thinks|wants|wanted|proposed|proposes|responded|reacted|offered|promised|called)\b"),
+    # the place an event is set in: "the collapse at Port Severin"
+    re.compile(r"\b(?:in|at)\s+(?:the\s+)?" + _NAME_RUN + r"(?=\s*(?:[,.?!;]|$)|\s+(?:in|on|at|during|before|after|and|or|"
+               r"with|to|from|when|last|this|that|for|of|by)\b)"),
 ]
 
 
 def subject_names(question: str, need: Asked, outlets: list[str]) -> list[frozenset[str]]:
-    """The people (or bodies) a question asks about as speakers or holders of a view, as stems:
-    "Friedrich Merz" in "What is Friedrich Merz's position on Crimea?" or "What did Merz say about
-    Crimea?"; not a place it merely mentions, a nationality, an outlet it cites or a thing it
-    excludes."""
+    """The people (or bodies) a question asks about as speakers or holders of a view, and the
+    places it sets events in, as stems: "Friedrich Merz" in "What is Friedrich Merz's position on
+    Crimea?" or "What did Merz say about Crimea?", "Port Severin" in "…after the collapse at Port
+    Severin?"; not a place it merely mentions ("fly to Varna"), a nationality, an outlet it cites
+    or a thing it excludes."""
     skip = set(need.qualifier) | set(need.excluded) | {t for o in outlets for t in tokenize(o)}
     found = []
     for pattern in _SUBJECT_POSITIONS:
@@ -692,9 +722,14 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
             return "the asked event is not reported at the asked place"
         if need.event_object and not any(_object_fits(w, i, need.event_object, related) for w, i in stated):
             return f"the asked event is not reported of a {need.event_object}"
+        if need.realis and _WHO_DID.match(question) and not any(_names_someone(w, question) for w, _ in stated):
+            return "no one is named where the asked event is reported"
     if need.years and not any(year in words or year in ctx.article_terms or (ctx.published or "").startswith(year)
                               for year in need.years):
         return f"nothing about {' or '.join(need.years)}"
+    if need.months and not any(_MONTH_NAMES[m - 1].lower() in text.lower() or _MONTH_NAMES[m - 1][:3] + "." in text
+                               or (ctx.published or "")[5:7] == f"{m:02d}" for m in need.months):
+        return "nothing about " + " or ".join(_MONTH_NAMES[m - 1] for m in need.months)
     if need.excluded_name and not (set(_names(text)) - need.excluded - set(tokenize(question))):
         return "names nothing besides what the question excludes"
     return None

@@ -86,9 +86,15 @@ class Checks:
     def keep(self, scored: list[Scored]) -> list[Scored]:
         """The windows that carry what the question asks. A search narrowed to one outlet returns
         that outlet's best sentences whatever they say: they must also share the question's words."""
-        floor = ATTRIBUTED_COVERAGE if self.need.outlet else 0.0
-        return [s for s in scored if s.coverage >= floor
+        return [s for s in scored if (not self.need.outlet or self._own_coverage(s) >= ATTRIBUTED_COVERAGE)
                 and failure(self.need, s.text, self.question, self.context(s), self.related) is None]
+
+    def _own_coverage(self, s: Scored) -> float:
+        """The share of the question's weighted terms a window holds, the outlet's name left out:
+        "told the Varnmoor Courier" is no sign that a sentence answers what the Courier reported."""
+        outlet = set(tokenize(self.need.outlet or ""))
+        weights = {t: self.idf.idf(t) for t in analyse(self.question).terms if t not in outlet}
+        return sum(w for t, w in weights.items() if t in s.terms) / (sum(weights.values()) or 1.0)
 
 
 def _focus(info: QuestionInfo, need: Asked) -> QuestionInfo:

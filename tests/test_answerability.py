@@ -445,3 +445,47 @@ def test_subject_names_are_speakers_and_holders_of_a_view(question: str, names: 
 
     found = subject_names(question, asked(question, OUTLETS), OUTLETS)
     assert found == [frozenset(t for w in n for t in tokenize(w)) for n in names]
+
+
+# --- months, who did it, what a quantity noun asks ------------------------------------------------
+
+def test_failure_asked_month() -> None:
+    q = "How many complaints did members lodge in January 2024 alone?"
+    assert asked(q).months == (1,)
+    text = "The union said members had lodged 23 complaints since 2022."
+    assert _why(q, text, _ctx(published="2024-04-02")) == "nothing about January"
+    assert _why(q, "Members lodged 9 complaints in January.", _ctx(published="2024-04-02")) is None
+    assert _why(q, "Members lodged 9 complaints last week.", _ctx(published="2024-01-20")) is None  # dated then
+    assert asked("What did the mayor say on Monday?").months == ()  # "May" only as a month after a preposition
+
+
+def test_failure_who_did_it_needs_someone_named() -> None:
+    q = "Who died in the accident at the mine in 2009?"
+    assert _why(q, "The mine last suffered a fatal accident in 2009.") == \
+        "no one is named where the asked event is reported"
+    assert _why(q, "Tomas Reidy died in the accident at the mine in 2009.") is None
+    assert _why(q, "A worker died in the accident at the mine in 2009.") is None
+
+
+@pytest.mark.parametrize(("question", "unit_word", "counted"), [
+    ("What was the colliery's annual coal output before the collapse?", "tonnes", None),
+    ("What was the total number of miners trapped?", None, "miners"),
+    ("What is the depth of the wreck?", "metres", None),
+])
+def test_asked_quantity_nouns(question: str, unit_word: str | None, counted: str | None) -> None:
+    need = asked(question)
+    assert need.quantity and need.counted == counted
+    assert (unit_word in need.unit) if unit_word else not need.unit
+
+
+def test_failure_output_is_no_head_count() -> None:
+    q = "What was the colliery's annual coal output?"
+    assert _why(q, "Fifteen miners were trapped at the colliery.") == "no count of the asked thing"
+    assert _why(q, "The colliery produced 1.2 million tonnes of coal a year.") is None
+
+
+def test_subject_names_include_the_place_an_event_is_set_in() -> None:
+    from rag.answerability import subject_names
+
+    q = "Who coordinated the rescue after the collapse at Port Severin?"
+    assert subject_names(q, asked(q, OUTLETS), OUTLETS) == [frozenset({_stem("Port"), _stem("Severin")})]
