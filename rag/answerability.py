@@ -304,18 +304,20 @@ _LEAD_WORDS = frozenset(tokenize("head headed heads lead led leads leader chair 
 
 def _named_near(text: str, anchors: frozenset[str], question: str) -> bool:
     """Whether a capitalised name the question does not contain stands within ``ROLE_SPAN`` words
-    of a word whose stem is in ``anchors``; a nationality ("Ukrainian delegation") is no name."""
+    of a word whose stem is in ``anchors``, in the same sentence; a nationality ("Ukrainian
+    delegation"), a month or the first word of a sentence is no name."""
     asked_words = set(tokenize(question))
-    tokens = list(re.finditer(r"[\w’'.-]+", text))
-    for i, tok in enumerate(tokens):
-        if next(iter(tokenize(tok.group(0))), "") not in anchors:
-            continue
-        for j in range(max(0, i - ROLE_SPAN), min(len(tokens), i + ROLE_SPAN + 1)):
-            word = tokens[j].group(0)
-            if (word[:1].isupper() and not re.search(r"['’]s?$", word) and word.lower() not in STOP_WORDS
-                    and tokens[j].start() > 0 and not set(tokenize(word)) & asked_words and len(word) > 2
-                    and not _nationality(word, tokens, j) and word.lower().strip(".") not in _CALENDAR):
-                return True
+    for sentence in _sentences(text):
+        tokens = list(re.finditer(r"[\w’'.-]+", sentence))
+        for i, tok in enumerate(tokens):
+            if next(iter(tokenize(tok.group(0))), "") not in anchors:
+                continue
+            for j in range(max(0, i - ROLE_SPAN), min(len(tokens), i + ROLE_SPAN + 1)):
+                word = tokens[j].group(0)
+                if (word[:1].isupper() and not re.search(r"['’]s?$", word) and word.lower() not in STOP_WORDS
+                        and j > 0 and not set(tokenize(word)) & asked_words and len(word) > 2
+                        and not _nationality(word, tokens, j) and word.lower().strip(".") not in _CALENDAR):
+                    return True
     return False
 
 
@@ -677,7 +679,8 @@ def _together(text: str, names: frozenset[str], ctx: Context) -> bool:
 
 def _shares(terms: frozenset[str], stems: list[str]) -> bool:
     """Whether the stems hold one of the terms, or a word of the same family ("rescuers" for "rescued")."""
-    return any(t in stems or (len(t) >= 5 and any(s[:5] == t[:5] for s in stems)) for t in terms)
+    return any(t in stems or (len(t) >= 4 and any(len(s) >= 4 and (s.startswith(t) or t.startswith(s)) for s in stems))
+               for t in terms)
 
 
 def _unit_near(text: str, unit: frozenset[str]) -> bool:
