@@ -98,6 +98,9 @@ _ATTRIBUTION = [  # lead words in any case; the source itself capitalised
     re.compile(rf"\b(?i:told|tell|tells)\s+{_NAME}"),
     re.compile(rf"\b(?i:in|by)\s+{_NAME}['’]s?\s+(?i:report|article|story|coverage|reporting|piece|account)\b"),
 ]
+# Words that frame a question about the coverage rather than say what it is about.
+FRAME_WORDS = frozenset(tokenize("across all coverage articles article reports report reported reporting outlets outlet "
+                                 "sources source different various figures figure given mention mentioned"))
 # Words of a source phrase that name no one ("the articles", "the report").
 _NOT_SOURCES = frozenset(tokenize("articles article coverage reports report reporting story stories"))
 
@@ -141,8 +144,9 @@ _EVENT_NOUNS = {
     "talks": "met", "meeting": "met", "summit": "met", "negotiations": "met",
     "trial": "convicted", "inquiry": "inquiry", "investigation": "investigation", "probe": "probe",
 }
-_OWN_EVENTS = {"inquiry": "inquiry inquiries", "investigation": "investigation investigations investigated",
-               "probe": "probe probes probed"}
+# The outcome of an inquiry is what it found, not that it was ordered.
+_OWN_EVENTS = {name: "found findings concluded conclusion conclusions report reported ruled blamed"
+               for name in ("inquiry", "investigation", "probe")}
 _OUTCOME = re.compile(r"\b(?:results?|outcomes?|verdict|findings|conclusions?|winners?) of (?:the |a |an |this |that )?"
                       r"(?:[\w’'-]+ ){0,3}?(?P<ev>" + "|".join(_EVENT_NOUNS) + r")\b", re.I)
 
@@ -155,7 +159,7 @@ _IRREALIS = frozenset("""would could should might may can cannot must will shall
     try tries tried attempt threaten threatened threatens threat risk risks face faces not no never without deny
     denied denies refuse refused refuses avoid avoided next future prospect prospects consider considering
     considered idea warrant suggest suggested suggests invite invited invites invitation delay delaying delayed
-    block blocking blocked stall stalled postpone postponed n't""".split())
+    block blocking blocked stall stalled postpone postponed due n't""".split())
 # ... or just after it: "a meeting … remains possible", "talks are planned"
 _IRREALIS_AFTER = frozenset("possible impossible unlikely likely planned proposed expected envisaged remains remain "
                             "could would might should will".split())

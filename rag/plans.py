@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.answerability import Asked, Context, asked, failure, subject_names
+from rag.answerability import FRAME_WORDS, Asked, Context, asked, failure, subject_names
 from rag.chunking import normalise_space
 from rag.evidence import Evidence, gather
 from rag.lexical import tokenize
@@ -26,6 +26,8 @@ ACROSS_RATIO = 0.7
 RELATED_NOUNS = 0.4  # cosine of two nouns' embeddings above which a count may be of the asked thing
 BEFORE_SENTENCES = 3  # sentences before a window that may name its speaker ("…," he said.)
 ATTRIBUTED_COVERAGE = 0.25  # share of an outlet-attributed question's weighted key terms a window must hold
+UNKNOWN_SHARE = 0.5  # IDF share of a question's terms the library never uses above which it may be about something else
+OFF_TOPIC_COSINE = 0.45  # ... and is, when no window is closer in meaning than this
 SUBJECT_ARTICLES = 0.5  # a name in at most this share of the articles is a subject of its own
 SPECIFIC_SHARE = 0.3  # a question term in at most this share of passages says what the question is about
 
@@ -86,8 +88,19 @@ class Checks:
     def keep(self, scored: list[Scored]) -> list[Scored]:
         """The windows that carry what the question asks. A search narrowed to one outlet returns
         that outlet's best sentences whatever they say: they must also share the question's words."""
+        if scored and self.off_topic(scored[0].cosine):
+            return []
         return [s for s in scored if (not self.need.outlet or self._own_coverage(s) >= ATTRIBUTED_COVERAGE)
                 and failure(self.need, s.text, self.question, self.context(s), self.related) is None]
+
+    def off_topic(self, cosine: float) -> bool:
+        """Whether the question is about something the library does not cover: most of it (by IDF
+        weight) is words the articles never use, and no window (best ``cosine``) is close in
+        meaning. "What goes into a traditional borscht" shares only "Ukrainian" with war reporting
+        (cosine 0.32); "what workforce figures are given" is a paraphrase (cosine 0.65)."""
+        weights = {t: self.idf.idf(t) for t in analyse(self.question).terms if t not in FRAME_WORDS}
+        unknown = sum(w for t, w in weights.items() if not self.idf.is_known(t))
+        return unknown >= UNKNOWN_SHARE * (sum(weights.values()) or 1.0) and cosine < OFF_TOPIC_COSINE
 
     def _own_coverage(self, s: Scored) -> float:
         """The share of the question's weighted terms a window holds, the outlet's name left out:
@@ -221,6 +234,9 @@ def guard(question: str, citations: list[Citation], retriever: Retriever, idf: I
         return None  # each part may rest on other sentences; the model says which part it lacks
     text = " ".join(c.quote for c in citations)
     checks = Checks(question, need, idf, retriever, vectors)
+    cosine = float(np.max(vectors.exact([c.quote for c in citations]) @ retriever.embedder.embed([question])[0]))
+    if checks.off_topic(cosine):
+        return "the question is about things the articles never mention"
     terms = frozenset().union(*(idf.source_terms.get(c.path or c.source, set()) for c in citations))
     reasons = []
     for c in citations:  # an outlet or a source must hold for one of the cited articles

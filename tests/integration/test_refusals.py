@@ -185,3 +185,17 @@ def test_which_outlets_lists_only_articles_that_report_it(lib: Settings) -> None
     result = _answered("Which outlets reported how many people were rescued?", lib, "41", "43")
     per_line = _lines_by_file(result)
     assert per_line in ([{"a.txt"}, {"b.txt"}], [{"b.txt"}, {"a.txt"}])
+
+
+# --- questions about something else, events that did not happen, a speaker on another topic --------
+
+def test_a_question_about_something_the_articles_never_cover_is_refused(lib: Settings) -> None:
+    # shares only "lake" with the ferry articles; the rest of its words never occur in them
+    _refused("Which fish species are most common in the lake according to anglers?", lib)
+    # a paraphrase with a few words the articles never use is still answered
+    _answered("What figure did the coast guard give for those saved from the water?", lib, "43")
+
+
+def test_an_event_only_ordered_or_due_is_not_reported_as_done(lib: Settings) -> None:
+    # b.txt: "The regional governor has ordered an inquiry into the sinking, which is due to report in December."
+    _refused("What were the findings of the inquiry into the sinking?", lib)
