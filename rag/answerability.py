@@ -70,7 +70,7 @@ for _group in _UNITS:
         _UNIT_OF[_w] = _forms
 _MONEY = frozenset("$ € £ ¥ dollar dollars euro euros pound pounds crown crowns rouble roubles ruble rubles hryvnia "
                    "hryvnias yuan yen franc francs krona kronor kroner rupee rupees usd eur gbp".split())
-_MONEY_NOUNS = frozenset("cost costs budget price salary fee value sum".split())
+_MONEY_NOUNS = frozenset("cost costs budget price salary fee value sum pay wage wages".split())
 # "how large was the Ukrainian delegation" -> "delegation": the noun before the first verb or preposition
 _SUBJECT = re.compile(r"^\s*(?:a\s+)?(?:(?:is|was|are|were|has been|had been)\s+)?(?:the\s+)?(?:[\w’'-]+\s+){0,3}?"
                       r"([a-z][\w-]+)(?=\s+(?:at|in|of|on|for|that|which|who|when|before|after|during|to|by|has|have|"
@@ -81,6 +81,8 @@ _LENGTH = frozenset("metre metres meter meters m kilometre kilometres kilometer 
 _QUANTITY_NOUNS = (r"turnout|toll|size|cost|costs|budget|price|amount|total|number|count|population|percentage|"
                    r"proportion|share|rate|figure|output|capacity|attendance|salary|fee|value|sum|tally|death toll|"
                    r"casualties|depth|length|distance|height|weight|duration|age")
+_COUNTED_PHRASE = re.compile(r"(?:[\w’'-]+\s+){0,3}?[\w’'-]+(?=\s+(?:were|was|are|is|did|do|does|have|has|had|will|would|"
+                             r"could|in|on|at|of|for|to|from|by|with|during|after|before|since|that|who|which)\b|\s*[?,]|$)")
 _HOW_QUANTITY = re.compile(r"\bhow (many|much|long|far|deep|high|tall|large|big|wide|heavy|old|often)\b(?:\s+(?:a\s+)?(\w+))?",
                            re.I)
 _WHAT_QUANTITY = re.compile(rf"\b(?:what|which)(?:\s+(?:is|was|are|were|has been|had been))?\s+(?:the\s+)?"
@@ -98,6 +100,9 @@ _ATTRIBUTION = [  # lead words in any case; the source itself capitalised
     re.compile(rf"\b(?i:told|tell|tells)\s+{_NAME}"),
     re.compile(rf"\b(?i:in|by)\s+{_NAME}['’]s?\s+(?i:report|article|story|coverage|reporting|piece|account)\b"),
 ]
+# Words asking for someone's view, which the answer words its own way ("how soon did Merz think…")
+_VIEW_WORDS = frozenset(tokenize("think thinks thought believe believes expect expects view views position stance opinion "
+                                 "soon say says tell feel feels see sees"))
 # Words that frame a question about the coverage rather than say what it is about.
 FRAME_WORDS = frozenset(tokenize("across all coverage articles article reports report reported reporting outlets outlet "
                                  "sources source different various figures figure given mention mentioned"))
@@ -230,8 +235,12 @@ def _quantity(question: str) -> tuple[bool, frozenset[str], str | None]:
     m = _HOW_QUANTITY.search(question)
     if m:
         how, noun = m.group(1).lower(), (m.group(2) or "").lower()
-        if noun in _MONEY_NOUNS or noun in ("money", "funding", "funds", "compensation", "damages"):
-            return True, _MONEY, None  # an amount of money, whatever its words
+        phrase = _COUNTED_PHRASE.match(question[m.start(2):]) if m.group(2) else None
+        words = phrase.group(0).lower().split() if phrase else [noun]
+        if set(words) & (_MONEY_NOUNS | {"money", "funding", "funds", "compensation", "damages"}):
+            return True, _MONEY, None  # an amount of money, whatever its words ("how much strike pay")
+        # the head of the counted phrase: "how many Westmark crew members were…" counts members
+        noun = words[-1] if how in ("many", "much") else noun
         counted = noun if how in ("many", "much") and noun and noun not in _UNIT_OF else None
         if how in ("large", "big") and counted is None:
             subject = _SUBJECT.search(question[m.end():])
@@ -396,14 +405,22 @@ def _source(question: str, outlets: list[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
+_AUXILIARIES = frozenset("was were is are be been being has have had did do does".split())
+
+
 def _events(question: str) -> tuple[frozenset[str], ...]:
     """The events a question asks about, from verb forms only ("who was arrested", "which treaty
     did they sign"): "the two dead miners" names people, it asks for no death."""
     found: list[frozenset[str]] = []
-    for word in re.findall(r"[A-Za-z]+", _NOT_PREDICATE.sub(" ", question)):
+    words = re.findall(r"[A-Za-z]+", _NOT_PREDICATE.sub(" ", question))
+    for i, word in enumerate(words):
         event = _EVENT_OF.get(word) if word.islower() else None
-        if event is not None and event not in found:
-            found.append(event)
+        if event is None or event in found:
+            continue
+        if (word.endswith("ed") and i > 0 and words[i - 1].islower() and words[i - 1] not in STOP_WORDS
+                and not set(w.lower() for w in words[max(0, i - 4) : i]) & _AUXILIARIES):
+            continue  # "the review of crew fatigue agreed as part of…" describes the review, asks nothing of it
+        found.append(event)
     for m in _OUTCOME.finditer(question):
         event = _NOUN_EVENT[m.group("ev").lower()]
         if event not in found:
@@ -666,7 +683,7 @@ def _together(text: str, names: frozenset[str], ctx: Context) -> bool:
     (weighted by rarity), in one sentence or in two next to each other (a quote, then "…," Stupak
     said): "Merz said talks could start" two sentences after "Trump said Ukraine must give up
     Crimea" says nothing of Merz on Crimea."""
-    topic = {t: ctx.weights.get(t, 1.0) for t in ctx.specific - names}
+    topic = {t: ctx.weights.get(t, 1.0) for t in ctx.specific - names - _VIEW_WORDS}
     if not topic:
         return True
     sentences = [tokenize(s) for s in _sentences(text)]

@@ -422,7 +422,7 @@ def test_failure_name_and_topic_apart() -> None:
     q = "What is Friedrich Merz's position on giving up Crimea?"
     merz, crimea = frozenset({_stem("Friedrich"), _stem("Merz")}), frozenset({_stem("Crimea")})
     specific = merz | crimea | {_stem("position"), _stem("giving")}
-    ctx = Context(frozenset(), "Coast Herald", None, "", specific, (merz, crimea), {})
+    ctx = Context(frozenset(), "Coast Herald", None, "", specific, (merz,), {})
     apart = ("Trump said Ukraine must give up Crimea. Zelensky said borders would be discussed. "
              "Friedrich Merz said talks could take place within two weeks.")
     assert _why(q, apart, ctx) == "who or what is asked about and what is asked are not in one sentence"
