@@ -69,7 +69,9 @@ for _group in _UNITS:
     for _w in _forms:
         _UNIT_OF[_w] = _forms
 _MONEY = frozenset("$ € £ ¥ dollar dollars euro euros pound pounds crown crowns rouble roubles ruble rubles hryvnia "
-                   "hryvnias yuan yen franc francs krona kronor kroner rupee rupees usd eur gbp".split())
+                   "hryvnias yuan yen franc francs krona kronor kroner rupee rupees usd eur gbp florin florins lira "
+                   "zloty zlotys forint forints lei leu dinar dinars peso pesos rand shekel shekels won koruna baht "
+                   "shilling shillings mark marks guilder guilders real reais lev kuna".split())
 _MONEY_NOUNS = frozenset("cost costs budget price salary fee value sum pay wage wages".split())
 # "how large was the Ukrainian delegation" -> "delegation": the noun before the first verb or preposition
 _SUBJECT = re.compile(r"^\s*(?:a\s+)?(?:(?:is|was|are|were|has been|had been)\s+)?(?:the\s+)?(?:[\w’'-]+\s+){0,3}?"
@@ -105,7 +107,8 @@ _VIEW_WORDS = frozenset(tokenize("think thinks thought believe believes expect e
                                  "soon say says tell feel feels see sees"))
 # Words that frame a question about the coverage rather than say what it is about.
 FRAME_WORDS = frozenset(tokenize("across all coverage articles article reports report reported reporting outlets outlet "
-                                 "sources source different various figures figure given mention mentioned"))
+                                 "sources source different various figures figure given mention mentioned according "
+                                 "between within among against toward towards"))
 # Words of a source phrase that name no one ("the articles", "the report").
 _NOT_SOURCES = frozenset(tokenize("articles article coverage reports report reporting story stories"))
 

@@ -49,7 +49,10 @@ class Checks:
         self.question, self.need, self.idf, self.retriever, self.vectors = question, need, idf, retriever, vectors
         self._texts: dict[str, Any] | None = None
         info = analyse(question)
-        self.specific = frozenset(t for t in info.terms if 0 < idf.df.get(t, 0) <= SPECIFIC_SHARE * idf.n)
+        # What the question is about: its rarer words, not the source it cites nor words that frame it.
+        framing = FRAME_WORDS | set(tokenize(need.source or ""))
+        self.specific = frozenset(t for t in info.terms if 0 < idf.df.get(t, 0) <= SPECIFIC_SHARE * idf.n
+                                  and t not in framing)
         self.weights = {t: idf.idf(t) for t in self.specific}
         # A name in most articles is what the whole library is about ("Drumlow"), not a subject
         # whose words must stand next to the answer.
