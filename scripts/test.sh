@@ -8,10 +8,15 @@ bash scripts/ensure_chromium.sh
 # pytest exits 5 when it collects no tests; set -e turns that (like any failure) into a failed run.
 .venv/bin/python -m pytest -q "$@"
 .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --out "${EVAL_OUT:-eval/runs/ci}"
-# Questions never tuned on: the held-out seeds questions and a second corpus, each gated on its own baseline.
+# Question sets kept out of calibration, each gated on its own baseline: the held-out seeds questions,
+# the second corpus, and (written later, by someone who never saw the code) holdout2 and corpus3.
 .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --no-peer --cases eval/holdout.jsonl \
     --baseline eval/baseline_holdout.json --out "${EVAL_OUT:-eval/runs/ci}-holdout"
 .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --no-peer --corpus eval/corpus2 \
     --cases eval/corpus2_cases.jsonl --baseline eval/baseline_corpus2.json --out "${EVAL_OUT:-eval/runs/ci}-corpus2"
+.venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --no-peer --cases eval/holdout2.jsonl \
+    --baseline eval/baseline_holdout2.json --out "${EVAL_OUT:-eval/runs/ci}-holdout2"
+.venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --no-peer --corpus eval/corpus3 \
+    --cases eval/corpus3_cases.jsonl --baseline eval/baseline_corpus3.json --out "${EVAL_OUT:-eval/runs/ci}-corpus3"
 .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --features --out "${EVAL_OUT:-eval/runs/ci}-features"
 .venv/bin/rag bench --quick
