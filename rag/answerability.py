@@ -9,6 +9,7 @@ the chosen sentences carry. They are general rules over the question's wording, 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -339,16 +340,17 @@ def _named_near(text: str, anchors: frozenset[str], question: str) -> bool:
 
 def _nationality(word: str, tokens: list[re.Match[str]], j: int) -> bool:
     """ "Ukrainian", "Swiss", "Turkish" standing alone (not part of a two-word name)."""
-    if not re.search(r"(?:ian|ean|ese|ish|ss|ch)$", word):
+    if not _NATIONALITY.search(word):
         return False
     neighbours = [tokens[k].group(0) for k in (j - 1, j + 1) if 0 <= k < len(tokens)]
     return not any(n[:1].isupper() and not _QUALIFIER_LIKE.search(n) for n in neighbours)
 
 
-_CALENDAR = frozenset("january february march april may june july august september october november december monday "
-                      "tuesday wednesday thursday friday saturday sunday".split())
+_CALENDAR = frozenset(m.lower() for m in _MONTH_NAMES) | frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday".split())
 _NATIONALITY = re.compile(r"(?:ian|ean|ese|ish)$|^(?:Swiss|French|Dutch|Czech|Greek|Thai|Welsh|Scots?)$")
-_QUALIFIER_LIKE = re.compile(r"(?:ian|ean|ese|ish|ss|ch)$|^(?:Foreign|Prime|Deputy|Defence|Defense|Interior|Finance)$")
+# Words that may stand before a name without being part of it ("Ukrainian Foreign Minister …").
+_QUALIFIER_LIKE = re.compile(f"{_NATIONALITY.pattern}|^(?:Foreign|Prime|Deputy|Defence|Defense|Interior|Finance)$")
 
 
 def _leader_named(text: str, body: str, question: str) -> bool:
@@ -361,9 +363,11 @@ def _leader_named(text: str, body: str, question: str) -> bool:
     return False
 
 
-def _sentences(text: str) -> list[str]:
-    """The sentences of a window ("U.S. President Donald Trump…" stays one)."""
-    return [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+@functools.lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[str, ...]:
+    """The sentences of a window ("U.S. President Donald Trump…" stays one); several checks split
+    the same window, so the split is cached."""
+    return tuple(text[a:b] for a, b in split_sentences(text, 0, len(text)))
 
 
 def _qualified(text: str, need: Asked, question: str) -> bool:

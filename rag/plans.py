@@ -49,6 +49,9 @@ class Checks:
         self.question, self.need, self.idf, self.retriever, self.vectors = question, need, idf, retriever, vectors
         self._texts: dict[str, Any] | None = None
         info = analyse(question)
+        self.terms = info.terms
+        outlet = set(tokenize(need.outlet or ""))
+        self._own_weights = {t: idf.idf(t) for t in info.terms if t not in outlet}  # see _own_coverage
         # What the question is about: its rarer words, not the source it cites nor words that frame it.
         framing = FRAME_WORDS | set(tokenize(need.source or ""))
         self.specific = frozenset(t for t in info.terms if 0 < idf.df.get(t, 0) <= SPECIFIC_SHARE * idf.n
@@ -101,15 +104,14 @@ class Checks:
         weight) is words the articles never use, and no window (best ``cosine``) is close in
         meaning. "What goes into a traditional borscht" shares only "Ukrainian" with war reporting
         (cosine 0.32); "what workforce figures are given" is a paraphrase (cosine 0.65)."""
-        weights = {t: self.idf.idf(t) for t in analyse(self.question).terms if t not in FRAME_WORDS}
+        weights = {t: self.idf.idf(t) for t in self.terms if t not in FRAME_WORDS}
         unknown = sum(w for t, w in weights.items() if not self.idf.is_known(t))
         return unknown >= UNKNOWN_SHARE * (sum(weights.values()) or 1.0) and cosine < OFF_TOPIC_COSINE
 
     def _own_coverage(self, s: Scored) -> float:
         """The share of the question's weighted terms a window holds, the outlet's name left out:
         "told the Varnmoor Courier" is no sign that a sentence answers what the Courier reported."""
-        outlet = set(tokenize(self.need.outlet or ""))
-        weights = {t: self.idf.idf(t) for t in analyse(self.question).terms if t not in outlet}
+        weights = self._own_weights
         return sum(w for t, w in weights.items() if t in s.terms) / (sum(weights.values()) or 1.0)
 
 
