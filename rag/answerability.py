@@ -10,6 +10,7 @@ the chosen sentences carry. They are general rules over the question's wording, 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -612,10 +613,17 @@ def heads(text: str, question: str) -> list[str | None]:
             continue  # the question's own number is no answer
         at = text.find(token)
         following = re.findall(r"[A-Za-z][\w’'-]*", text[at + len(token):at + len(token) + 60]) if at >= 0 else []
-        head = next((w for w in following[:4] if w.lower() not in _HEAD_SKIP), None)
+        at_head = next((i for i, w in enumerate(following[:4]) if w.lower() not in _HEAD_SKIP), None)
+        head = following[at_head] if at_head is not None else None
         if head is not None and (head.lower() in STOP_WORDS or token.lower() in _ADVERBIAL):
             head = None  # "once, as part of…", "46 were…": nothing named after the count
         out.append(head)
+        if head is not None and head.lower() in _MEASURES and following[at_head + 1 : at_head + 2] == ["of"]:
+            # "2,400 tonnes of bottle glass" measures glass: the last noun before the phrase ends
+            after = itertools.dropwhile(lambda w: w.lower() in STOP_WORDS, following[at_head + 2 : at_head + 6])
+            phrase = list(itertools.takewhile(lambda w: w.lower() not in STOP_WORDS, after))[:3]
+            if phrase:
+                out.append(phrase[-1])
     return out
 
 

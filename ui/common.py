@@ -7,13 +7,14 @@ escaped) and is never rendered as HTML.
 from __future__ import annotations
 
 import re
-import threading
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 from pydantic import SecretStr
 
 import rag
+from ui import jobs
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:<&])")
 
@@ -58,28 +59,39 @@ def settings() -> rag.Settings:
     return base.model_copy(update=chosen) if chosen else base
 
 
-_prepared: set[tuple[str, str, str]] = set()
-_prepare_lock = threading.Lock()
+def _index_corpus(settings: rag.Settings, report: jobs.Report) -> list[str]:
+    """First start of a process: index the corpus when the library is empty, finish the folders of
+    articles a killed ingest left half-written, then load the model and BM25. Notes for the user."""
+    notes: list[str] = []
+    arts = rag.articles(settings) if rag.status(settings).articles else []
+    folders = [settings.corpus] if not arts else sorted({Path(a.folder) for a in arts if not a.complete})
+    for folder in folders:
+        if not folder.is_dir():
+            notes.append(f"The corpus folder {folder} does not exist: upload articles in the Library, "
+                         "or set RAG_CORPUS and restart.")
+            continue
+        result = rag.ingest(folder, settings=settings, progress=report)
+        notes += [f"{s.source}: {s.reason}" for s in result.skipped]
+    if rag.status(settings).articles:
+        rag.retrieve("warm up", k=1, settings=settings)
+    return notes
 
 
 def _prepare(settings: rag.Settings, key: tuple[str, str, str]) -> None:
     """Index the corpus on the first start (with a progress bar); load the model and BM25 once.
 
-    Not inside a cached function: Streamlit replays the elements a cached function made (an empty
-    progress slot on every page), which shifts the widgets after it and resets the Library tabs."""
-    with _prepare_lock:
-        if key in _prepared:
-            return
-        if rag.status(settings).articles == 0:
-            bar = st.progress(0.0, text=f"First start: indexing {settings.corpus}…")
-
-            def progress(message: str, done: int, total: int) -> None:
-                bar.progress(min(done / max(total, 1), 1.0), text=f"Indexing {message}")
-
-            rag.ingest(settings.corpus, settings=settings, progress=progress)
-            bar.empty()
-        rag.retrieve("warm up", k=1, settings=settings)
-        _prepared.add(key)
+    The work runs as a job (ui/jobs.py), so leaving the page does not cut it off. Not inside a
+    cached function: Streamlit replays the elements a cached function made (an empty progress slot
+    on every page), which shifts the widgets after it and resets the Library tabs."""
+    job = jobs.start(f"prepare:{key}", "indexing the corpus", lambda report: _index_corpus(settings, report))
+    if not job.finished.wait(0.3):  # no bar flashing by when there is nothing to index
+        jobs.follow(job, f"First start: indexing {settings.corpus}")
+    if job.finished.is_set() and not st.session_state.get("prepare_notes_shown"):
+        st.session_state["prepare_notes_shown"] = True  # once per session, not on every page
+        if job.error:
+            st.error(job.error)
+        for note in job.result or []:
+            st.warning(note)
 
 
 @st.cache_resource(show_spinner=False)

@@ -40,6 +40,15 @@ MAIN = ".stMain"  # the main area (its data-testid differs on a page with a chat
 
 QUESTION = "Where did Putin say he would guarantee Zelensky's safety?"
 WARM_QUESTION = "Which country said it would grant Putin immunity from arrest?"
+# More warm questions in the same session, for the warm p50 / p95 (phrased as a reader would, one the
+# articles cannot answer among them); the chat grows by a turn with each, as a user's would.
+MORE_WARM = (
+    "What did Peskov say about a meeting between the two presidents?",
+    "When did the delegations meet in Istanbul?",
+    "Who is the mayor of Lisbon?",
+    "What did Zelensky reply to the invitation to Moscow?",
+    "How often has Putin offered to negotiate recently?",
+)
 CITED_FILE = "000_3a68910d6e622929.txt"
 
 UPLOAD_NAME = "tamsin_arch_footbridge.txt"
@@ -227,9 +236,16 @@ def ask(page: Page, question: str, turn: int) -> tuple[Locator, float]:
     box.fill(question)
     started = time.perf_counter()
     box.press("Enter")
+    # Polled on every animation frame: a locator's wait retries at growing intervals (up to 0.5 s),
+    # which would be timed as the app's.
+    page.wait_for_function(
+        """n => { const m = document.querySelectorAll('.stMain [data-testid="stChatMessage"]')[n];
+                  return !!m && [...m.querySelectorAll('[data-testid="stCaptionContainer"]')]
+                                  .some(c => c.innerText.includes('mode')); }""",
+        arg=2 * turn + 1, polling="raf", timeout=TIMEOUT_MS)
+    elapsed = time.perf_counter() - started
     message = page.locator(f'{MAIN} [data-testid="stChatMessage"]').nth(2 * turn + 1)
     message.locator('[data-testid="stCaptionContainer"]', has_text="mode").wait_for()  # shown with the answer
-    elapsed = time.perf_counter() - started
     settle(page)
     return message, elapsed
 
@@ -278,6 +294,12 @@ def window_values(page: Page, expression: str) -> list:
     return [frame.evaluate(expression) for frame in page.frames]
 
 
+def _percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (the figure a user reading the list would pick)."""
+    ordered = sorted(values)
+    return ordered[max(0, int(-(-len(ordered) * q // 100)) - 1)]
+
+
 # --- tests -----------------------------------------------------------------------------------------
 
 
@@ -309,12 +331,17 @@ def test_ask_cold_then_warm(app: App) -> None:
     assert page.locator(f'{MAIN} [data-testid="stChatMessage"]').count() == 4  # both turns, in order
     shot(page, "ask.png")
 
+    warms = [warm] + [ask(page, question, turn)[1] for turn, question in enumerate(MORE_WARM, start=2)]
+    assert page.locator(f'{MAIN} [data-testid="stChatMessage"]').count() == 2 * (2 + len(MORE_WARM))
+    p50, p95 = _percentile(warms, 50), _percentile(warms, 95)
     app.timings.update(cold_s=round(cold, 3), cold_page_ready_s=round(ready, 3),
-                       cold_answer_s=round(cold_answer, 3), warm_s=round(warm, 3))
+                       cold_answer_s=round(cold_answer, 3), warm_p50_s=round(p50, 3), warm_p95_s=round(p95, 3),
+                       warm_s=[round(w, 3) for w in warms])
     (OUT / "timings.json").write_text(json.dumps(
         {**app.timings, "cold": "page load of a fresh server (indexing the corpus) to the first answer shown",
-         "warm": "Enter to the answer shown, second question in the same session"}, indent=2) + "\n")
-    print(f"\nbrowser: cold {cold:.2f} s (page ready {ready:.2f} s + answer {cold_answer:.2f} s), warm {warm:.2f} s")
+         "warm": f"Enter to the answer shown, questions 2-{len(warms) + 1} of the same session"}, indent=2) + "\n")
+    print(f"\nbrowser: cold {cold:.2f} s (page ready {ready:.2f} s + answer {cold_answer:.2f} s), "
+          f"warm p50 {p50:.2f} s / p95 {p95:.2f} s over {len(warms)} questions")
 
 
 def test_citation_highlight_and_reader(app: App) -> None:
@@ -394,6 +421,54 @@ def test_upload_through_the_form_then_ask(app: App) -> None:
     assert any(UPLOAD_NAME in label and UPLOAD_OUTLET in label and "-".join(UPLOAD_DATE) in label
                for label in labels), labels
     shot(page, "uploaded-answer.png")
+
+
+LONG_NAME = "saltmarsh_survey.txt"
+LONG_FACT = "Perrin Hawe"
+LONG_QUESTION = "Who counted the most avocets in the saltmarsh survey?"
+
+
+def _long_article() -> str:
+    """About 120 KB: long enough that its indexing is still running when the user leaves the page."""
+    filler = ("Volunteers walked the sea wall at dawn and noted the tide, the wind and every flock "
+              "that rose from the creeks of the Ebbmoor saltmarsh. ")
+    paragraphs = [f"Survey day {i}. " + filler * 6 for i in range(1, 140)]
+    paragraphs.insert(70, f"The most avocets on any day, 312 birds, were counted by {LONG_FACT}, a retired "
+                          "lock keeper, at the mouth of Gullet Creek.")
+    return "Ebbmoor saltmarsh survey ends its ninth season\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def test_an_upload_keeps_indexing_when_the_user_leaves_the_page(app: App) -> None:
+    page = open_page(app, "/library")
+    page.get_by_role("tab", name="Upload").click()
+    form = page.locator('[data-testid="stForm"]')
+    form.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": LONG_NAME, "mimeType": "text/plain", "buffer": _long_article().encode("utf-8")}])
+    form.locator(f'[data-testid="stFileChipName"][title="{LONG_NAME}"]').wait_for()
+    form.get_by_role("button", name="Upload and index").click()
+    page.locator('[data-testid="stProgress"]').wait_for()  # indexing has begun…
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Ask").click()  # …and the user leaves
+    page.wait_for_url(re.compile(r"/$"))
+    settle(page)
+
+    # Back in the Library, the upload's run is found and followed to its end.
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Library").click()
+    page.wait_for_url(re.compile(r"/library$"))
+    page.get_by_role("tab", name="Upload").click()
+    success = page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text=LONG_NAME)
+    success.wait_for(state="attached")
+    settle(page)
+    listed = json.loads(subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "rag"), "list", "--json"], env=_clean_env(app.home, app.corpus),
+        capture_output=True, text=True, timeout=120, check=True).stdout)
+    entry = next(a for a in listed if a["source"] == LONG_NAME)
+    assert entry["complete"] and entry["chunks"] > 20, entry
+
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Ask").click()
+    page.wait_for_url(re.compile(r"/$"))
+    settle(page)
+    message, _ = ask(page, LONG_QUESTION, 0)
+    assert LONG_FACT in answer_text(message), answer_text(message)
 
 
 def test_planted_markup_is_shown_as_text(app: App) -> None:

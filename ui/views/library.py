@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import streamlit as st
 import streamlit.components.v1 as components
 
 import rag
+from ui import jobs
 from ui.common import ensure_index, forget_status, library_articles, md_text, settings
 
 # Our own script (no document text in it): scroll the page to the cited passage's anchor.
@@ -93,6 +95,30 @@ def _reader(arts: list[rag.Article]) -> None:
         components.html(_SCROLL, height=0)
 
 
+def _add_files(files: list[tuple[str, bytes]], outlet: str, title: str, published: str | None,
+               settings: rag.Settings, report: jobs.Report) -> list[tuple[str, str]]:
+    """Add each upload (in a job); a message per file, for st.success / warning / error."""
+    messages: list[tuple[str, str]] = []
+    for i, (name, data) in enumerate(files, 1):
+        prefix = f"file {i} of {len(files)}, " if len(files) > 1 else ""
+        report(f"{prefix}{name}", 0, 1)
+        try:
+            result = rag.add_upload(
+                name, data, outlet=outlet or None, title=(title or None) if len(files) == 1 else None,
+                published=published, settings=settings,
+                progress=lambda m, d, t: report(f"{prefix}{m}", d, t),  # noqa: B023 - used within the loop
+            )
+        except rag.RagError as exc:
+            messages.append(("error", str(exc)))
+            continue
+        if result.duplicate_of:
+            messages.append(("warning", f"{name}: already in the library as {result.duplicate_of}; not added again."))
+        else:
+            chunks = result.article.chunks
+            messages.append(("success", f"{name}: added as {result.name} ({chunks} chunk{'s' * (chunks != 1)})."))
+    return messages
+
+
 def _upload() -> None:
     with st.form("upload", clear_on_submit=True):
         files = st.file_uploader("Add articles (.txt, .md, .html)", type=["txt", "md", "html", "htm"],
@@ -104,29 +130,23 @@ def _upload() -> None:
         submitted = st.form_submit_button("Upload and index")
     for kind, message in st.session_state.pop("upload_messages", []):
         getattr(st, kind)(message)
-    if not submitted or not files:
+    if submitted and files:
+        # The bytes are read now: the uploader's files belong to this run. The indexing is a job, so
+        # changing page or touching a widget while it runs does not cut it off half-way.
+        payload = [(f.name, f.getvalue()) for f in files]
+        when = published.isoformat() if published else None
+        chosen = settings()
+        key = f"upload:{uuid.uuid4().hex}"
+        jobs.start(key, "upload", lambda report: _add_files(payload, outlet, title, when, chosen, report))
+        st.session_state["upload_job"] = key
+    key = st.session_state.get("upload_job")
+    job = jobs.get(key) if key else None
+    if job is None:
         return
-    messages: list[tuple[str, str]] = []
-    for file in files:
-        bar = st.progress(0.0, text=f"Indexing {file.name}…")
-        try:
-            result = rag.add_upload(
-                file.name, file.getvalue(), outlet=outlet or None, title=(title or None) if len(files) == 1 else None,
-                published=published.isoformat() if published else None, settings=settings(),
-                progress=lambda m, d, t: bar.progress(min(d / max(t, 1), 1.0), text=f"Indexing {m}"),  # noqa: B023
-            )
-        except rag.RagError as exc:
-            messages.append(("error", str(exc)))
-            continue
-        finally:
-            bar.empty()
-        if result.duplicate_of:
-            messages.append(("warning", f"{file.name}: already in the library as {result.duplicate_of}; not added again."))
-        else:
-            chunks = result.article.chunks
-            messages.append(("success", f"{file.name}: added as {result.name} ({chunks} chunk{'s' * (chunks != 1)})."))
+    jobs.follow(job, "Indexing")
+    del st.session_state["upload_job"]
     # Rerun so the table above shows the new articles; the messages are shown after it.
-    st.session_state["upload_messages"] = messages
+    st.session_state["upload_messages"] = job.result or [("error", job.error or "the upload failed")]
     forget_status()
     st.rerun()
 
@@ -140,6 +160,10 @@ def render() -> None:
           "date": a.published or "unknown", "chunks": a.chunks} for a in arts],
         hide_index=True, width="stretch",
     )
+    if partial := [a for a in arts if not a.complete]:
+        st.warning(md_text("Partly indexed (an ingest was stopped half-way): "
+                           + ", ".join(a.source for a in partial)
+                           + ". Restart the app, or run rag ingest on their folder, to finish them."))
     read, add, drop = st.tabs(["Read", "Upload", "Remove"], key="library_tab")
     with read:
         if arts:
