@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -232,7 +233,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     """Run the Streamlit app (ui/app.py) on 127.0.0.1 unless told otherwise, with telemetry off."""
     from rag.config import PROJECT_ROOT
 
-    _settings(args)  # bad settings fail here, with the usual message, before Streamlit starts
+    settings = _settings(args)  # bad settings fail here, with the usual message, before Streamlit starts
     app = PROJECT_ROOT / "ui" / "app.py"
     if not app.is_file():
         raise InputError(f"the app is not where it should be: {app}")
@@ -241,7 +242,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
         env["RAG_HOME"] = args.home
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
                "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "minimal"]
+               "--client.toolbarMode", "minimal",
+               # the uploader refuses what ingest would skip as too large, before sending it
+               "--server.maxUploadSize", str(max(1, math.ceil(settings.max_file_mb)))]
     print(f"rag ui: http://{args.host}:{args.port}", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()

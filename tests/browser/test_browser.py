@@ -389,6 +389,7 @@ def test_upload_through_the_form_then_ask(app: App) -> None:
     page = open_page(app, "/library")
     page.get_by_role("tab", name="Upload").click()
     form = page.locator('[data-testid="stForm"]')
+    assert "50MB per file" in form.inner_text()  # the uploader's limit is RAG_MAX_FILE_MB, not Streamlit's 200 MB
     form.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         files=[{"name": UPLOAD_NAME, "mimeType": "text/plain", "buffer": UPLOAD_TEXT.encode("utf-8")}])
     form.locator(f'[data-testid="stFileChipName"][title="{UPLOAD_NAME}"]').wait_for()  # shown shortened

@@ -4,6 +4,7 @@ open a citation, upload, duplicate upload, bad upload, remove, and the eval page
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -172,6 +173,24 @@ def test_eval_page_runs_the_eval_and_shows_the_run(app: AppTest, tmp_path: Path,
     assert {m.label for m in app.metric} >= {"fact recall", "quotes valid"}
     assert next(m.value for m in app.metric if m.label == "quotes valid") == "100.0 %"
     assert len(app.dataframe[0].value) == 4
+
+    # A newer run of another question set (the CI's held-out sets, a features run) is listed, but
+    # the page opens on its own set's newest run.
+    own = next((tmp_path / "runs").iterdir())
+    other = tmp_path / "runs" / "zz-other"
+    other.mkdir()
+    record = json.loads((own / "metrics.json").read_text(encoding="utf-8"))
+    record["run"] |= {"cases": "eval/holdout9.jsonl", "n_cases": 1}
+    (other / "metrics.json").write_text(json.dumps(record), encoding="utf-8")
+    (tmp_path / "runs" / "zz-features").mkdir()
+    (tmp_path / "runs" / "zz-features" / "metrics.json").write_text('{"summary": {}}', encoding="utf-8")
+    fresh = AppTest.from_file(APP, default_timeout=180)  # a new browser session: nothing picked yet
+    fresh.run()
+    fresh.switch_page("screens/evaluate.py").run()
+    assert not fresh.exception, fresh.exception
+    picker = fresh.selectbox(key="eval_run")
+    assert picker.value == own and len(picker.options) == 2, picker.options
+    assert any(f"{own.name} · cases.jsonl · mode extractive · 4 questions" in _plain(c.value) for c in fresh.caption)
 
 
 # Summaries, Timeline, Who said what ---------------------------------------------------------------

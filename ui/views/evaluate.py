@@ -18,15 +18,34 @@ METRICS = [("fact_recall", "fact recall"), ("right_source_rate", "right source")
            ("hit_at_1", "retrieval hit@1"), ("latency_p95_s", "latency p95 (s)")]
 
 
-def _latest() -> Path | None:
-    runs = sorted((p.parent for p in RUNS.glob("*/metrics.json")), key=lambda p: p.stat().st_mtime)
-    return runs[-1] if runs else None
+def _runs() -> list[tuple[Path, dict]]:
+    """Answer-eval runs, newest first, with their run record (feature-eval runs are left out)."""
+    found = []
+    for metrics in RUNS.glob("*/metrics.json"):
+        try:
+            record = json.loads(metrics.read_text(encoding="utf-8")).get("run")
+        except (OSError, ValueError):
+            continue  # a run being written, or a damaged one: not offered
+        if isinstance(record, dict) and "mode" in record and "n_cases" in record:
+            found.append((metrics.stat().st_mtime, metrics.parent, record))
+    return [(run, record) for _, run, record in sorted(found, key=lambda f: f[0], reverse=True)]
+
+
+def _pick(runs: list[tuple[Path, dict]]) -> Path:
+    """A run to show: by default the newest run of this page's question set."""
+    labels = {run: f"{run.name} — {Path(str(rec.get('cases', '?'))).name}, {rec['n_cases']} questions, "
+                   f"{rec['mode']}" for run, rec in runs}
+    own = [run for run, rec in runs if Path(str(rec.get("cases", ""))).name == CASES.name]
+    choice = list(labels)
+    index = choice.index(own[0]) if own else 0
+    return st.selectbox("Run", choice, index=index, format_func=labels.get, key="eval_run")
 
 
 def _show(run: Path) -> None:
     result = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
     meta, metrics = result["run"], result["metrics"]
-    st.caption(f"run {run.name} · mode {meta['mode']} · {meta['n_cases']} questions · {meta.get('seconds', 0):.0f} s")
+    st.caption(md_text(f"run {run.name} · {Path(str(meta.get('cases', '?'))).name} · mode {meta['mode']} · "
+                       f"{meta['n_cases']} questions · {meta.get('seconds', 0):.0f} s"))
     cols = st.columns(4)
     for n, (key, label) in enumerate(METRICS):
         value = metrics.get(key)
@@ -65,8 +84,9 @@ def render() -> None:
             return
         finally:
             bar.empty()
-    latest = _latest()
-    if latest is None:
+        st.session_state.pop("eval_run", None)  # show the run just made
+    runs = _runs()
+    if not runs:
         st.info("No eval run yet: press Run the eval.")
     else:
-        _show(latest)
+        _show(_pick(runs))
