@@ -75,6 +75,12 @@ _MONEY = frozenset("$ € £ ¥ dollar dollars euro euros pound pounds crown cro
                    "zloty zlotys forint forints lei leu dinar dinars peso pesos rand shekel shekels won koruna baht "
                    "shilling shillings mark marks guilder guilders real reais lev kuna".split())
 _MONEY_NOUNS = frozenset("cost costs budget price salary fee value sum pay wage wages".split())
+_MONEY_VERBS = frozenset("cost costs pay paid pays spend spent spends earn earned earns charge charged charges owe owed "
+                         "owes fined raise raised raises borrow borrowed lend lent invest invested donate donated "
+                         "compensate compensated".split())
+_AUX_WORDS = frozenset("did does do was were is are has have had will would could can should might may".split())
+_CHANGE_VERBS = frozenset("raise raised raises rise rose risen rises increase increased increases fall fell fallen falls drop dropped drops "
+                          "grow grew grown grows cut cuts climb climbed decline declined go went up down".split())
 # "how large was the Ukrainian delegation" -> "delegation": the noun before the first verb or preposition
 _SUBJECT = re.compile(r"^\s*(?:a\s+)?(?:(?:is|was|are|were|has been|had been)\s+)?(?:the\s+)?(?:[\w’'-]+\s+){0,3}?"
                       r"([a-z][\w-]+)(?=\s+(?:at|in|of|on|for|that|which|who|when|before|after|during|to|by|has|have|"
@@ -103,7 +109,17 @@ _ATTRIBUTION = [  # lead words in any case; the source itself capitalised
                rf"tell|describe|quote)\b"),
     re.compile(rf"\b(?i:told|tell|tells)\s+{_NAME}"),
     re.compile(rf"\b(?i:in|by)\s+{_NAME}['’]s?\s+(?i:report|article|story|coverage|reporting|piece|account)\b"),
+    # a body named in lower case: "what did the examinations board say about…"
+    re.compile(r"\b(?i:did|does|has|have|had)\s+the\s+(?P<x>(?:[a-z][\w’'-]+\s+){0,2}[a-z][\w’'-]+)\s+"
+               r"(?:report|say|write|claim|state|publish|announce|tell|describe)\b"),
 ]
+# Words that attribute what a sentence says to a source: the source must stand with one of them.
+_SPEECH = frozenset(tokenize("said says say told tells tell according announced announces announcement stated states "
+                             "statement reported reports report claimed claims added noted wrote writes warned warns "
+                             "argued argues insisted insists confirmed confirms denied denies quoted quoting cited citing "
+                             "estimated estimates estimate described describes called calls explained explains "
+                             "acknowledged admitted urged promised pledged predicted published spokesman spokeswoman "
+                             "spokesperson interview letter"))
 # Words asking for someone's view, which the answer words its own way ("how soon did Merz think…")
 _VIEW_WORDS = frozenset(tokenize("think thinks thought believe believes expect expects view views position stance opinion "
                                  "soon say says tell feel feels see sees"))
@@ -147,12 +163,26 @@ _EVENTS = [  # (the verb forms a question asks with, the words a sentence may re
     ("meet met", "meet met meeting meetings summit talks negotiations"),
     ("agree agreed", "agree agreed agreement accord deal consented"),
     ("reject rejected refused", "reject rejected rejection refuse refused dismiss dismissed"),
+    ("arrive arrived", "arrive arrived arrival arriving landed"),
+    ("attend attended", "attend attended attending attendance"),
+    ("visit visited", "visit visited visiting visits trip"),
+    ("deliver delivered", "deliver delivered delivery deliveries delivering"),
+    ("receive received", "receive received receiving receipt awarded granted paid given"),
+    ("launch launched", "launch launched launching launches"),
+    ("release released freed", "release released releasing freed freeing"),
+    ("rescue rescued", "rescue rescued rescuing rescuers saved"),
+    ("charter chartered", "charter chartered chartering"),
+    ("destroy destroyed", "destroy destroyed destruction destroying"),
+    ("withdraw withdrew withdrawn", "withdraw withdrew withdrawn withdrawal pulled"),
+    ("deploy deployed", "deploy deployed deployment deploying"),
+    ("win won", "win won wins winning winner victory"),
 ]
 # "the result of the referendum" presupposes a referendum was held: the noun is the event.
 _EVENT_NOUNS = {
     "referendum": "voted", "vote": "voted", "election": "elect", "poll": "voted", "ballot": "voted",
     "talks": "met", "meeting": "met", "summit": "met", "negotiations": "met",
     "trial": "convicted", "inquiry": "inquiry", "investigation": "investigation", "probe": "probe",
+    "mediation": "met",
 }
 # The outcome of an inquiry is what it found, not that it was ordered.
 _OWN_EVENTS = {name: "found findings concluded conclusion conclusions report reported ruled blamed"
@@ -227,6 +257,7 @@ class Asked:
     events: tuple[frozenset[str], ...] = ()  # event predicates, each as the stems that express it
     realis: bool = False  # the question takes its events as having happened ("when was X arrested")
     event_place: frozenset[str] = frozenset()  # where the asked event happened ("met in Moscow")
+    event_via: frozenset[str] = frozenset()  # what the question puts between event and place ("attend the talks in X")
     event_object: str | None = None  # what the event acted on ("which treaty did they sign")
     years: tuple[str, ...] = ()
     months: tuple[int, ...] = ()  # months the question is set in ("in January 2024 alone"), 1-12
@@ -240,10 +271,18 @@ def _quantity(question: str) -> tuple[bool, frozenset[str], str | None]:
     m = _HOW_QUANTITY.search(question)
     if m:
         how, noun = m.group(1).lower(), (m.group(2) or "").lower()
-        phrase = _COUNTED_PHRASE.match(question[m.start(2):]) if m.group(2) else None
+        if noun in _AUX_WORDS:
+            noun = ""  # "how much did turnout rise": nothing named right after "how much"
+        phrase = _COUNTED_PHRASE.match(question[m.start(2):]) if noun else None
         words = phrase.group(0).lower().split() if phrase else [noun]
-        if set(words) & (_MONEY_NOUNS | {"money", "funding", "funds", "compensation", "damages"}):
-            return True, _MONEY, None  # an amount of money, whatever its words ("how much strike pay")
+        # "how many union members voted to…": the phrase ends before its verb
+        words = next((words[:k] for k, w in enumerate(words[1:], 1) if w.endswith("ed")), words)
+        after = set(re.findall(r"[a-z]+", question[m.end():].lower()))
+        money = bool(set(words) & (_MONEY_NOUNS | {"money", "funding", "funds", "compensation", "damages"}))
+        if money or (how == "much" and after & _MONEY_VERBS):
+            # an amount of money, whatever its words ("how much strike pay", "how much will it cost");
+            # a change in one may be a share ("how much did pay rise": "by 4.5 per cent")
+            return True, _MONEY | (_UNIT_OF["percent"] if after & _CHANGE_VERBS else frozenset()), None
         # the head of the counted phrase: "how many Westmark crew members were…" counts members
         noun = words[-1] if how in ("many", "much") else noun
         counted = noun if how in ("many", "much") and noun and noun not in _UNIT_OF else None
@@ -287,14 +326,44 @@ _QUALIFIED_PLACE = re.compile(r"\b(?i:which|what) (?:[\w’'-]+ )?(?P<q>[A-Z][\w
                               r"region|province|port|venue|location|site|country)\b")
 
 
+# "What is the name of the woman flown to…", "what was the ship called": a name is asked of a kind
+# of person or thing; the answer must name one next to it.
+_NAME_OF = re.compile(r"\b(?i:what|which) (?:is|was|are|were) the names? of (?:the |a |an |this |that )?"
+                      r"(?P<rest>(?:[\w’'-]+ ?){1,5})")
+_NAMED_KINDS = frozenset(tokenize("vessel ship boat ferry tanker company firm operator hospital school charity union "
+                                  "group organisation organization team village town city street road bridge station "
+                                  "hotel airport river operation law bill report"))
+# "Who is Westmark Sealink's chief executive?": a role held at a named body
+_POSSESSIVE_ROLE = re.compile(r"\b(?i:who) (?:is|was|are|were) (?:[A-Z][\w.&-]*\s+)*[A-Z][\w.&-]*['’]s?\s+(?:[\w’'-]+ ){0,2}?"
+                              r"(?P<role>minister|ambassador|negotiator|spokesman|spokeswoman|spokesperson|envoy|chair|"
+                              r"chairman|chairwoman|head|leader|director|chief|commander|secretary|president|governor|"
+                              r"mayor|manager|executive|ceo|captain|coach|editor|founder|owner|lawyer|"
+                              r"adviser|advisor)s?\b")
+
+
+def _name_of(question: str) -> str | None:
+    """The kind of person or thing whose name is asked ("the name of the woman flown…" -> "woman")."""
+    m = _NAME_OF.search(question)
+    if not m:
+        return None
+    for word in m.group("rest").split()[:5]:
+        stem = next(iter(tokenize(word)), None)
+        if stem and word.islower() and (stem in _PERSON_NOUNS or stem in _NAMED_KINDS):
+            return stem
+    return None
+
+
 def _role(question: str) -> tuple[str | None, str | None, frozenset[str], bool]:
     """(role, body led, qualifier stems, place asked): "the Ukrainian foreign minister" ->
     ("minist", None, {"ukrain"}, False); "who led the Russian delegation" -> (None, "deleg", {"russia"},
     False); "which Hungarian city" -> (None, None, {"hungarian"}, True)."""
-    m = _ROLE.search(question)
+    m = _ROLE.search(question) or _POSSESSIVE_ROLE.search(question)
     if m:
         return (next(iter(tokenize(m.group("role"))), None), None,
                 _qualifiers(question[m.start():m.start("role")]), False)
+    kind = _name_of(question)
+    if kind:
+        return kind, None, frozenset(), False
     m = _LEADS.search(question)
     if m:
         return None, next(iter(tokenize(m.group("role"))), None), _qualifiers(question[m.start():m.start("role")]), False
@@ -428,6 +497,8 @@ def _events(question: str) -> tuple[frozenset[str], ...]:
         if (word.endswith("ed") and i > 0 and words[i - 1].islower() and words[i - 1] not in STOP_WORDS
                 and not set(w.lower() for w in words[max(0, i - 4) : i]) & _AUXILIARIES):
             continue  # "the review of crew fatigue agreed as part of…" describes the review, asks nothing of it
+        if i > 0 and words[i - 1].lower() == "to":
+            continue  # "the people who registered to attend": the question itself does not say they did
         found.append(event)
     for m in _OUTCOME.finditer(question):
         event = _NOUN_EVENT[m.group("ev").lower()]
@@ -467,14 +538,17 @@ def _next_words(lower: list[str], i: int) -> list[str]:
     return [w for w in lower[i + 1 : i + 9] if w not in STOP_WORDS or w in _IRREALIS_AFTER][:IRREALIS_CLOSE_SPAN]
 
 
-def _event_place(question: str) -> frozenset[str]:
-    """The place an asked event is tied to: "met in Moscow", "sign at the Istanbul talks"."""
+def _event_place(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The place an asked event is tied to, and the words the question puts between them: "met in
+    Moscow" -> ({moscow}, {}), "attend the peace talks in Istanbul" -> ({istanbul}, {peac, talk})."""
     for m in re.finditer(r"\b[a-z]+\b", question):
         if m.group(0) in _EVENT_OF:
             place = _PLACE_AFTER.match(question[m.end():])
             if place:
-                return frozenset(tokenize(place.group("p")))
-    return frozenset()
+                between = question[m.end():m.end() + place.start("p")]
+                via = frozenset(tokenize(between)) - frozenset(tokenize("in at"))
+                return frozenset(tokenize(place.group("p"))), via
+    return frozenset(), frozenset()
 
 
 # "met in Moscow in May" ties the meeting to Moscow; "killed in the Drumlow collapse" names the
@@ -494,15 +568,19 @@ _NAME_KINDS = frozenset(tokenize("country countries city cities town capital nat
 PLACE_SPAN = 6  # words after an event word where "in <place>" may stand
 
 
-def _at_place(words: list[str], i: int, place: frozenset[str]) -> bool:
+def _at_place(words: list[str], i: int, place: frozenset[str], via: frozenset[str] = frozenset()) -> bool:
     """Whether the event word at ``i`` is tied to the place: "talks in Istanbul", "the Istanbul
-    talks"; not "talks between Moscow and Kyiv" nor "signed a decree … talks in Istanbul"."""
+    talks"; not "talks between Moscow and Kyiv" nor "signed a decree … talks in Istanbul". With
+    ``via`` (the question's words between the event and the place), the place may follow those
+    words: "attend this week's peace talks between Moscow and Kiev in Istanbul"."""
     def is_place(word: str) -> bool:
         return any(_same_place(p, t) for p in place for t in tokenize(word))
 
-    after = words[i + 1 : i + 1 + PLACE_SPAN]
-    if any(is_place(w) and k > 0 and after[k - 1].lower() in ("in", "at") for k, w in enumerate(after)):
-        return True
+    starts = [i] + [j for j in range(i + 1, min(len(words), i + 1 + PLACE_SPAN)) if set(tokenize(words[j])) & via]
+    for start in starts:
+        after = words[start + 1 : start + 1 + PLACE_SPAN]
+        if any(is_place(w) and k > 0 and after[k - 1].lower() in ("in", "at") for k, w in enumerate(after)):
+            return True
     return any(is_place(w) for w in words[max(0, i - 2) : i])
 
 
@@ -573,9 +651,11 @@ def asked(question: str, outlets: list[str] | None = None) -> Asked:
         excluded_name = bool(re.search(r"\b[A-Z][a-z]", m.group("x")))
     role, leads, qualifier, place = _role(question)
     events = _events(question)
+    place_of = _event_place(question)
     return Asked(
         quantity=quantity, unit=unit, counted=counted, role=role, leads=leads, qualifier=qualifier, place=place,
-        source=source, outlet=outlet, events=events, realis=bool(events) and _realis(question), event_place=_event_place(question),
+        source=source, outlet=outlet, events=events, realis=bool(events) and _realis(question), event_place=place_of[0],
+        event_via=place_of[1],
         event_object=_event_object(question, events),
         years=tuple(dict.fromkeys(_YEAR.findall(question))),
         months=tuple(dict.fromkeys(_MONTH_NAMES.index(m) + 1 for m in _ASKED_MONTH.findall(question))), excluded=excluded, excluded_name=excluded_name,
@@ -597,10 +677,18 @@ class Context:
 
 
 _BROAD_ROLES = frozenset(tokenize("leader official chief executive officer delegate diplomat"))
+_WHO_IS = re.compile(r"^\s*who (?:is|was|are|were)\b", re.I)
+# Titles a broad role may be held under
+_TITLES = frozenset(tokenize("minister chancellor president premier prime king queen prince general admiral governor "
+                             "mayor secretary chief executive ceo boss head chair chairman chairwoman director leader "
+                             "spokesman spokeswoman commander envoy ambassador senator official"))
 ROLE_SPAN = 4  # words between a role and the name of who holds it
 _ADVERBIAL = frozenset("once twice thrice".split())
 _HEAD_SKIP = frozenset("of the a an more than about some nearly over almost around roughly at least up to only just and "
                        "per cent percent million billion thousand hundred new other".split())
+
+
+_SHARE = re.compile(r"%|\bper ?cent\b|^\s*(?:%|per ?cent\b|percentage points?\b)", re.I)
 
 
 def heads(text: str, question: str) -> list[str | None]:
@@ -612,7 +700,14 @@ def heads(text: str, question: str) -> list[str | None]:
         if token.lower() in asked_words:
             continue  # the question's own number is no answer
         at = text.find(token)
-        following = re.findall(r"[A-Za-z][\w’'-]*", text[at + len(token):at + len(token) + 60]) if at >= 0 else []
+        after = text[at + len(token):at + len(token) + 60] if at >= 0 else ""
+        if _SHARE.search(token) or _SHARE.match(after):
+            out.append("percent")  # "4.5 per cent" is a share, not a head count of members
+            continue
+        if at > 0 and text[at - 1] in "$€£¥":
+            out.append(text[at - 1])
+            continue
+        following = re.findall(r"[A-Za-z][\w’'-]*", after)
         at_head = next((i for i, w in enumerate(following[:4]) if w.lower() not in _HEAD_SKIP), None)
         head = following[at_head] if at_head is not None else None
         if head is not None and (head.lower() in STOP_WORDS or token.lower() in _ADVERBIAL):
@@ -735,13 +830,14 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
             return f"not from {need.outlet}"
     elif need.source is not None:
         stems = [s for s in tokenize(need.source) if s not in _NOT_SOURCES]
-        near = set(tokenize(f"{ctx.before} {text}"))
-        if stems and not all(s in near for s in stems):
+        if stems and not _attributed(f"{ctx.before} {text}", frozenset(stems)):
             return f"{need.source} is not the source of these sentences"
     if need.role and not _holder_named(text, need.role, question):
         # A broad role ("which European leader") may be held under a title the question does not
-        # use ("German Chancellor Friedrich Merz"): only its presence without a name is telling.
-        if need.role not in _BROAD_ROLES or need.role in set(tokenize(text)):
+        # use ("German Chancellor Friedrich Merz"; "Switzerland's foreign minister" answers "which
+        # Swiss official"); "who is X's chief executive" asks for a name, under some title.
+        if (need.role not in _BROAD_ROLES or need.role in set(tokenize(text))
+                or (_WHO_IS.match(question) and not _named_near(text, _TITLES, question))):
             return "no one named in the asked role"
     if need.leads and not _leader_named(text, need.leads, question):
         return f"no one named as the head of the {need.leads}…"
@@ -757,7 +853,7 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         stated = [m for event in found for m in mentions(text, event, need.realis)]
         if not stated:
             return "the asked event is only mentioned as possible, intended or denied"
-        if need.event_place and not any(_at_place(w, i, need.event_place) for w, i in stated):
+        if need.event_place and not any(_at_place(w, i, need.event_place, need.event_via) for w, i in stated):
             return "the asked event is not reported at the asked place"
         if need.event_object and not any(_object_fits(w, i, need.event_object, related) for w, i in stated):
             return f"the asked event is not reported of a {need.event_object}"
@@ -772,6 +868,15 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
     if need.excluded_name and not (set(_names(text)) - need.excluded - set(tokenize(question))):
         return "names nothing besides what the question excludes"
     return None
+
+
+def _attributed(text: str, source: frozenset[str]) -> bool:
+    """Whether the text gives the source as saying something: named in a sentence that, or whose
+    next sentence ("Varn Lines, the operator, … . The company said…"), holds a word of speech or a
+    quotation. "An arrangement with the examinations board" is not the board saying anything."""
+    said = [bool(set(tokenize(s)) & _SPEECH) or bool(re.search(r"[“”\"]", s)) for s in _sentences(text)]
+    named = [source <= set(tokenize(s)) for s in _sentences(text)]
+    return any(named[i] and any(said[i : i + 2]) for i in range(len(named)))
 
 
 def _names(text: str) -> list[str]:

@@ -143,7 +143,8 @@ def test_asked_no_role_without_a_role_phrasing() -> None:
     ("What did RT report about the summit?", ["RT", "Kyiv Post"], "RT", "RT"),
     ("What did RT report about the summit?", [], "RT", None),  # not one of the library's outlets
     ("As reported by the Coast Herald, when did the strike end?", OUTLETS, "Coast Herald", "Coast Herald"),
-    ("What did the mayor say about the harbour?", OUTLETS, None, None),
+    ("What did the mayor say about the harbour?", OUTLETS, "mayor", None),  # a body or office named in lower case
+    ("What did the port authority tell the crews?", OUTLETS, "port authority", None),
 ])
 def test_asked_source_and_outlet(question: str, outlets: list[str], source: str | None, outlet: str | None) -> None:
     need = asked(question, outlets)
@@ -501,3 +502,78 @@ def test_subject_names_include_the_place_an_event_is_set_in() -> None:
 
     q = "Who coordinated the rescue after the collapse at Port Severin?"
     assert subject_names(q, asked(q, OUTLETS), OUTLETS) == [frozenset({_stem("Port"), _stem("Severin")})]
+
+
+# --- round three: shares, money verbs, events in the question, speech, names asked ----------------
+
+def _exact(a: str, b: str) -> bool:
+    return tokenize(a)[:1] == tokenize(b)[:1]
+
+
+def test_a_share_is_no_head_count() -> None:
+    q = "How many union members voted to reject the offer?"
+    assert _why(q, "On Saturday it raised the offer to 4.5 per cent, and the union rejected it.", None, _exact) \
+        == "no count of the asked thing"
+    assert _why(q, "Some 640 members voted to reject the offer on Sunday.", None, _exact) is None
+    assert heads("Turnout was 61%.", "What was the turnout?") == ["percent"]
+    assert heads("It cost $40 million.", "How much did it cost?") == ["$"]
+
+
+@pytest.mark.parametrize(("question", "money", "share"), [
+    ("How much will the settlement cost the company in total?", True, False),
+    ("How much did the workers' basic pay rise?", True, True),  # a rise in pay may be a share
+    ("How much did the company raise its offer?", True, True),
+    ("How much money was paid out?", True, False),
+    ("How much glass did the plant lose?", False, False),
+])
+def test_how_much_asks_money_by_its_verbs_too(question: str, money: bool, share: bool) -> None:
+    need = asked(question)
+    assert need.quantity
+    assert ("florins" in need.unit) is money and ("%" in need.unit) is share
+
+
+def test_how_much_with_an_auxiliary_counts_nothing_named() -> None:
+    assert asked("How much did turnout rise?").counted is None
+    assert asked("How many did the rescuers save?").counted is None
+
+
+def test_an_event_the_question_itself_does_not_assert_is_not_asked() -> None:
+    assert asked("What did the inquiry set up for the people who registered to attend?").events == ()
+    need = asked("When did the minister arrive in Hollin?")
+    assert need.events and need.event_place == frozenset({_stem("Hollin")})
+    assert _why("When did the minister arrive in Hollin?", "The minister is due to arrive in Hollin on Monday.") \
+        == "the asked event is only mentioned as possible, intended or denied"
+
+
+def test_the_place_of_an_event_may_follow_its_object() -> None:
+    q = "Will Putin attend the peace talks in Istanbul?"
+    assert _why(q, "There is no chance that Putin will attend this week's peace talks between Moscow and Kiev "
+                   "in Istanbul, his spokesman said.") is None
+    assert _why(q, "Putin will attend the peace talks, and later fly on to Istanbul.") \
+        == "the asked event is not reported at the asked place"
+
+
+def test_a_source_in_lower_case_must_say_something() -> None:
+    q = "What did the examinations board say about the island's exams?"
+    assert asked(q).source == "examinations board"
+    assert _why(q, "Pupils will sit their exams on the island under an arrangement with the examinations board.") \
+        == "examinations board is not the source of these sentences"
+    assert _why(q, "The examinations board said pupils would sit their exams on the island.") is None
+    # named in one sentence, speaking in the next
+    assert _why("According to Varn Lines, when was the ferry inspected?",
+                "Varn Lines runs the route. The company said the ferry was inspected in May.") is None
+
+
+def test_a_name_asked_of_a_kind_must_be_given() -> None:
+    q = "What is the name of the woman flown to the infirmary by helicopter?"
+    assert asked(q).role == _stem("woman")
+    assert _why(q, "A woman with a suspected stroke was flown to the infirmary on Tuesday night.") \
+        == "no one named in the asked role"
+    assert _why(q, "Ada Morrow, a woman of 71, was flown to the infirmary by helicopter.") is None
+
+
+def test_a_role_at_a_named_body_must_be_held_by_someone_named() -> None:
+    q = "Who is Westmark Sealink's chief executive?"
+    assert asked(q).role == _stem("chief")
+    assert _why(q, "Mediation between Westmark Sealink and the union began on Thursday.") is not None
+    assert _why(q, "Westmark Sealink's chief executive, Hal Brennan, said the deal was fair.") is None
