@@ -40,7 +40,12 @@ _MONTH_BEFORE = re.compile(rf"\b{_MONTHS}\.?\s*$", re.I)
 _TIME_OF_DAY = re.compile(r"^\s*[:.]\d\d\b|^\s*(?:am|pm|a\.m\.|p\.m\.)", re.I)
 
 
-def counts(text: str) -> list[str]:
+# "another week", "a few days", "a month": a span of time stated without a numeral
+_ONE_SPAN = re.compile(r"\b(?:an?(?: few| couple of)?|another|one more)\s+(?:minute|hour|day|week|fortnight|month|year|"
+                       r"decade)s?\b", re.I)
+
+
+def counts(text: str, spans: bool = False) -> list[str]:
     """The counts and amounts a text states: "46", "2.4 million", "nine", "twice"; not a year
     ("in 2022"), a day of a date ("5 March", "March 5") or a clock time ("14:07")."""
     found = []
@@ -55,6 +60,8 @@ def counts(text: str) -> list[str]:
             continue
         found.append(token)
     found += [m.group(0) for m in _NUMBER_WORDS.finditer(text)]
+    if spans:  # asked for a time: "another week" answers "how much longer"
+        found += [m.group(0) for m in _ONE_SPAN.finditer(text)]
     return found
 
 
@@ -78,6 +85,12 @@ _MONEY_NOUNS = frozenset("cost costs budget price salary fee value sum pay wage 
 _MONEY_VERBS = frozenset("cost costs pay paid pays spend spent spends earn earned earns charge charged charges owe owed "
                          "owes fined raise raised raises borrow borrowed lend lent invest invested donate donated "
                          "compensate compensated".split())
+# Verb forms that end a counted phrase ("how many people sought care", "how many residents live…")
+_VERB_FORMS = frozenset("""sought took went fled left came got made said told saw gave held kept lost met paid ran sent
+    spent stood won wrote brought bought built caught chose drove fell felt fought found grew heard hid hit hurt knew
+    led lay meant put quit read rode rose sat shot shut slept spoke stole struck swam taught thought threw understood
+    woke wore became began broke live lives work works remain remains stay stays die dies need needs want wants get
+    gets go goes come comes take takes attend attends use uses own owns seek seeks lose loses face faces""".split())
 _AUX_WORDS = frozenset("did does do was were is are has have had will would could can should might may".split())
 _CHANGE_VERBS = frozenset("raise raised raises rise rose risen rises increase increased increases fall fell fallen falls drop dropped drops "
                           "grow grew grown grows cut cuts climb climbed decline declined go went up down".split())
@@ -142,7 +155,7 @@ _EVENTS = [  # (the verb forms a question asks with, the words a sentence may re
     ("ratify ratified ratifies", "ratify ratified ratifies ratification"),
     ("sign signed signs", "sign signed signs signing signature initialed initialled"),
     ("veto vetoed vetoes", "veto vetoed vetoes"),
-    ("voted", "vote voted votes voting ballot referendum"),
+    ("vote voted", "vote voted votes voting ballot referendum"),
     ("approve approved approves endorsed", "approve approved approves approval endorse endorsed"),
     ("convict convicted", "convict convicted conviction guilty"),
     ("sentenced", "sentence sentenced"),
@@ -271,12 +284,17 @@ def _quantity(question: str) -> tuple[bool, frozenset[str], str | None]:
     m = _HOW_QUANTITY.search(question)
     if m:
         how, noun = m.group(1).lower(), (m.group(2) or "").lower()
-        if noun in _AUX_WORDS:
+        if noun == "longer" and how == "much":
+            return True, _DURATION, None  # "how much longer should the warning stay"
+        if noun in _AUX_WORDS or noun in ("more", "further", "less", "fewer", "higher", "lower"):
             noun = ""  # "how much did turnout rise": nothing named right after "how much"
-        phrase = _COUNTED_PHRASE.match(question[m.start(2):]) if noun else None
+        elif noun == "of":  # "how much of the chemical escaped" measures the chemical
+            of = re.match(r"\s*of\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(\w+)", question[m.start(2):])
+            noun = of.group(1).lower() if of else ""
+        phrase = _COUNTED_PHRASE.match(question[m.start(2):]) if noun and m.group(2).lower() != "of" else None
         words = phrase.group(0).lower().split() if phrase else [noun]
-        # "how many union members voted to…": the phrase ends before its verb
-        words = next((words[:k] for k, w in enumerate(words[1:], 1) if w.endswith("ed")), words)
+        # "how many union members voted to…", "how many people sought care": the phrase ends before its verb
+        words = next((words[:k] for k, w in enumerate(words[1:], 1) if w.endswith("ed") or w in _VERB_FORMS), words)
         after = set(re.findall(r"[a-z]+", question[m.end():].lower()))
         money = bool(set(words) & (_MONEY_NOUNS | {"money", "funding", "funds", "compensation", "damages"}))
         if money or (how == "much" and after & _MONEY_VERBS):
@@ -290,6 +308,9 @@ def _quantity(question: str) -> tuple[bool, frozenset[str], str | None]:
             subject = _SUBJECT.search(question[m.end():])
             counted = subject.group(1) if subject else None
         if how == "long":
+            if (m.group(2) or "").lower() in ("was", "is", "are", "were"):
+                # "how long was the train" may ask its length ("87 cars long") as much as a time
+                return True, _DURATION | _LENGTH | {"long"}, None
             return True, _UNIT_OF.get(noun, _DURATION), None
         if how in ("far", "deep", "high", "tall", "wide"):
             return True, _LENGTH, None
@@ -499,6 +520,8 @@ def _events(question: str) -> tuple[frozenset[str], ...]:
             continue  # "the review of crew fatigue agreed as part of…" describes the review, asks nothing of it
         if i > 0 and words[i - 1].lower() == "to":
             continue  # "the people who registered to attend": the question itself does not say they did
+        if i > 0 and words[i - 1].lower() in ("what", "which"):
+            continue  # "what vote does Putin say…" asks which one, not whether it was held
         found.append(event)
     for m in _OUTCOME.finditer(question):
         event = _NOUN_EVENT[m.group("ev").lower()]
@@ -691,12 +714,12 @@ _HEAD_SKIP = frozenset("of the a an more than about some nearly over almost arou
 _SHARE = re.compile(r"%|\bper ?cent\b|^\s*(?:%|per ?cent\b|percentage points?\b)", re.I)
 
 
-def heads(text: str, question: str) -> list[str | None]:
+def heads(text: str, question: str, spans: bool = False) -> list[str | None]:
     """For each count the text states that the question does not, the word it counts ("46 miners"
     -> "miners", "one-fifth of Ukraine" -> "Ukraine"), or None when no noun follows it."""
     asked_words = set(re.findall(r"[\w.,%]+", question.lower()))
     out: list[str | None] = []
-    for token in counts(text):
+    for token in counts(text, spans):
         if token.lower() in asked_words:
             continue  # the question's own number is no answer
         at = text.find(token)
@@ -713,10 +736,15 @@ def heads(text: str, question: str) -> list[str | None]:
         if head is not None and (head.lower() in STOP_WORDS or token.lower() in _ADVERBIAL):
             head = None  # "once, as part of…", "46 were…": nothing named after the count
         out.append(head)
+        if head is not None and head.lower() not in _MEASURES and at_head is not None:
+            # "3,000 dead fish", "1,200 Velmont residents": the noun may come after a modifier
+            clause = re.split(r"[,.;:!?()]", after, maxsplit=1)[0]
+            rest = re.findall(r"[A-Za-z][\w’'-]*", clause)[at_head + 1 : at_head + 3]
+            out += list(itertools.takewhile(lambda w: w.lower() not in STOP_WORDS and not w.endswith("ed"), rest))
         if head is not None and head.lower() in _MEASURES and following[at_head + 1 : at_head + 2] == ["of"]:
             # "2,400 tonnes of bottle glass" measures glass: the last noun before the phrase ends
             after = itertools.dropwhile(lambda w: w.lower() in STOP_WORDS, following[at_head + 2 : at_head + 6])
-            phrase = list(itertools.takewhile(lambda w: w.lower() not in STOP_WORDS, after))[:3]
+            phrase = list(itertools.takewhile(lambda w: w.lower() not in STOP_WORDS and not w.endswith("ed"), after))[:3]
             if phrase:
                 out.append(phrase[-1])
     return out
@@ -730,7 +758,7 @@ def _has_count(text: str, question: str, need: Asked, ctx: Context,
     # What the count must be about: the question's rarer terms, or any of its terms if it has none.
     about = (ctx.specific - {counted}) or (frozenset(analyse(question).terms) - {counted})
     for sentence in _sentences(text):
-        found = heads(sentence, question)
+        found = heads(sentence, question, spans=bool(need.unit & _DURATION))
         if not found:
             continue
         if related is None and need.counted is None:
@@ -756,7 +784,7 @@ def _has_count(text: str, question: str, need: Asked, ctx: Context,
 _NAME_RUN = r"(?P<n>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)"
 _SUBJECT_POSITIONS = [
     re.compile(_NAME_RUN + r"['’]s?\s"),  # "Merz's position", "Peskov’s view"
-    re.compile(r"\b(?:did|does|do|has|have|had|is|was|will|would|could|can)\s+(?:the\s+)?" + _NAME_RUN + r"\s+[a-z]"),
+    re.compile(r"\b(?:did|does|do|has|have|had|is|was|are|were|will|would|could|can)\s+(?:the\s+)?" + _NAME_RUN + r"\s+[a-z]"),
     re.compile(_NAME_RUN + r"\s+(?:say|says|said|told|tell|tells|claimed|claims|argued|argues|warned|warns|described|"
                r"believes|thinks|wants|wanted|proposed|proposes|responded|reacted|offered|promised|called)\b"),
     # the place an event is set in: "the collapse at Port Severin"
@@ -788,12 +816,26 @@ _WH_WORDS = frozenset("what which who whom whose when where why how".split())
 TOPIC_SHARE = 1 / 3  # IDF-weighted share of the question's topic words a name's sentences must hold
 
 
-def _together(text: str, names: frozenset[str], ctx: Context) -> bool:
+# "Which think tank does X work for": the kind of thing asked for is what the answer names in its
+# own words ("the Center for Strategic and International Studies"), and light verbs say little.
+_WH_KIND = re.compile(r"^\s*(?:which|what)\s+(?P<k>(?:[a-z][\w’'-]*\s+){1,3}?)(?:does|did|do|is|was|are|were|has|have|"
+                      r"had|will|would|can|could)\b", re.I)
+_LIGHT_VERBS = frozenset(tokenize("work works worked do does did make makes made take takes took get gets got go goes "
+                                  "went have has had give gives gave"))
+
+
+def asked_kind(question: str) -> frozenset[str]:
+    """The stems of the kind of thing a which/what question asks for ("which think tank" -> think, tank)."""
+    m = _WH_KIND.match(question)
+    return frozenset(tokenize(m.group("k"))) if m else frozenset()
+
+
+def _together(text: str, names: frozenset[str], ctx: Context, kind: frozenset[str] = frozenset()) -> bool:
     """Whether a name of the question stands with enough of the question's other specific words
     (weighted by rarity), in one sentence or in two next to each other (a quote, then "…," Stupak
     said): "Merz said talks could start" two sentences after "Trump said Ukraine must give up
     Crimea" says nothing of Merz on Crimea."""
-    topic = {t: ctx.weights.get(t, 1.0) for t in ctx.specific - names - _VIEW_WORDS}
+    topic = {t: ctx.weights.get(t, 1.0) for t in ctx.specific - names - _VIEW_WORDS - kind - _LIGHT_VERBS}
     if not topic:
         return True
     sentences = [tokenize(s) for s in _sentences(text)]
@@ -843,7 +885,7 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         return f"no one named as the head of the {need.leads}…"
     if need.qualifier and not _qualified(text, need, question):
         return "not the asked one (" + ", ".join(sorted(need.qualifier)) + ")"
-    if ctx.names and not need.across and not any(_together(text, name, ctx) for name in ctx.names):
+    if ctx.names and not need.across and not any(_together(text, name, ctx, asked_kind(question)) for name in ctx.names):
         return "who or what is asked about and what is asked are not in one sentence"
     words = set(tokenize(text))
     if need.events:
