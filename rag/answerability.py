@@ -177,7 +177,7 @@ _EVENTS = [  # (the verb forms a question asks with, the words a sentence may re
     ("agree agreed", "agree agreed agreement accord deal consented"),
     ("reject rejected refused", "reject rejected rejection refuse refused dismiss dismissed"),
     ("arrive arrived", "arrive arrived arrival arriving landed"),
-    ("attend attended", "attend attended attending attendance"),
+    ("attend attended", "attend attended attending attendance presence present attendees"),
     ("visit visited", "visit visited visiting visits trip"),
     ("deliver delivered", "deliver delivered delivery deliveries delivering"),
     ("receive received", "receive received receiving receipt awarded granted paid given"),
@@ -251,7 +251,7 @@ _DOUBLE_WH = re.compile(rf"^\s*(?P<a>{_WH})\s+and\s+(?P<b>{_WH})\b\s*(?P<rest>.+
 _CLAUSE_SPLIT = re.compile(rf"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\?\s+)(?={_WH}\b)", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MONTH_NAMES = ("January February March April May June July August September October November December").split()
-_ASKED_MONTH = re.compile(r"\b(?:in|during|since|by|of|early|late|mid-?|until|before|after)\s+(" + "|".join(_MONTH_NAMES) + r")\b")
+_ASKED_MONTH = re.compile(r"\b(?:in|during|since|by|of|early|late|mid-?|until|before|after|the)\s+(" + "|".join(_MONTH_NAMES) + r")\b")
 
 
 @dataclass(frozen=True)
@@ -458,7 +458,13 @@ def _leader_named(text: str, body: str, question: str) -> bool:
 def _sentences(text: str) -> tuple[str, ...]:
     """The sentences of a window ("U.S. President Donald Trump…" stays one); several checks split
     the same window, so the split is cached."""
-    return tuple(text[a:b] for a, b in split_sentences(text, 0, len(text)))
+    # Windows join sentences with spaces: a list item after a full stop ("… a day. - Hollin High
+    # School's…") starts a sentence of its own.
+    return tuple(piece for part in _ITEM_START.split(text) for a, b in split_sentences(part, 0, len(part))
+                 for piece in [part[a:b]])
+
+
+_ITEM_START = re.compile(r"(?<=[.!?”\"’:])\s+(?=[-•*–]\s)")
 
 
 def _qualified(text: str, need: Asked, question: str) -> bool:
@@ -516,7 +522,8 @@ def _events(question: str) -> tuple[frozenset[str], ...]:
         if event is None or event in found:
             continue
         if (word.endswith("ed") and i > 0 and words[i - 1].islower() and words[i - 1] not in STOP_WORDS
-                and not set(w.lower() for w in words[max(0, i - 4) : i]) & _AUXILIARIES):
+                and not set(w.lower() for w in words[max(0, i - 4) : i]) & _AUXILIARIES
+                and set(w.lower() for w in words[:i]) & _AUX_WORDS):
             continue  # "the review of crew fatigue agreed as part of…" describes the review, asks nothing of it
         if i > 0 and words[i - 1].lower() == "to":
             continue  # "the people who registered to attend": the question itself does not say they did

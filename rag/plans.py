@@ -28,7 +28,8 @@ BEFORE_SENTENCES = 3  # sentences before a window that may name its speaker ("�
 ATTRIBUTED_COVERAGE = 0.25  # share of an outlet-attributed question's weighted key terms a window must hold
 UNKNOWN_SHARE = 0.5  # IDF share of a question's terms the library never uses above which it may be about something else
 OFF_TOPIC_COSINE = 0.45  # ... and is, when no window is closer in meaning than this
-SUBJECT_ARTICLES = 0.5  # a name in at most this share of the articles is a subject of its own
+SUBJECT_ARTICLES = 0.5  # a name in at most this share of the articles is a subject of its own…
+SUBJECT_PASSAGES = 0.25  # …and so is one in most articles but few of their passages ("Pellory", downstream)
 SPECIFIC_SHARE = 0.3  # a question term in at most this share of passages says what the question is about
 
 
@@ -62,7 +63,8 @@ class Checks:
         articles = idf.source_terms.values()
         self.names = tuple(name & self.specific for name in subject_names(question, need, retriever.known()["outlet"])
                            if name & self.specific
-                           and sum(bool(name & terms) for terms in articles) <= SUBJECT_ARTICLES * len(articles))
+                           and (sum(bool(name & terms) for terms in articles) <= SUBJECT_ARTICLES * len(articles)
+                                or all(idf.df.get(t, 0) <= SUBJECT_PASSAGES * idf.n for t in name & self.specific)))
 
     def before(self, ev: Evidence) -> str:
         """The sentences of the article just before ``ev`` (where a speaker may be named)."""
