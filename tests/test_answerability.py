@@ -577,3 +577,26 @@ def test_a_role_at_a_named_body_must_be_held_by_someone_named() -> None:
     assert asked(q).role == _stem("chief")
     assert _why(q, "Mediation between Westmark Sealink and the union began on Thursday.") is not None
     assert _why(q, "Westmark Sealink's chief executive, Hal Brennan, said the deal was fair.") is None
+
+
+def test_list_items_in_a_window_are_sentences_of_their_own() -> None:
+    q = "What did the examinations board say about the island's exams?"
+    window = ("- Businesses estimate losses of 85,000 florins a day. - Pupils will sit their exams on the "
+              "island under an arrangement with the examinations board.")
+    assert _why(q, window) == "examinations board is not the source of these sentences"
+
+
+def test_a_main_verb_after_a_which_subject_is_an_asked_event() -> None:
+    q = "Which Calloway executive resigned over the collapse?"
+    assert asked(q).events
+    assert _why(q, "Calloway Mining Group has suspended all work at the site.") \
+        == "the asked event is not in these sentences"
+    # ... while a participle after a verb only describes its noun
+    assert asked("Who is to lead the review of crew fatigue agreed as part of the deal?").events == ()
+
+
+def test_a_month_set_by_the() -> None:
+    q = "What did the inspectors find in the February inspection of the mine?"
+    assert asked(q).months == (2,)
+    assert _why(q, "Inspectors found loose roof bolts in the mine.", _ctx(published="2024-06-03")) \
+        == "nothing about February"
