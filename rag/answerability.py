@@ -91,7 +91,8 @@ _VERB_FORMS = frozenset("""sought took went fled left came got made said told sa
     led lay meant put quit read rode rose sat shot shut slept spoke stole struck swam taught thought threw understood
     woke wore became began broke live lives work works remain remains stay stays die dies need needs want wants get
     gets go goes come comes take takes attend attends use uses own owns seek seeks lose loses face faces""".split())
-_AUX_WORDS = frozenset("did does do was were is are has have had will would could can should might may".split())
+_AUXILIARIES = frozenset("was were is are be been being has have had did do does".split())
+_AUX_WORDS = _AUXILIARIES | frozenset("will would could can should might may".split())  # with the modal verbs
 _CHANGE_VERBS = frozenset("raise raised raises rise rose risen rises increase increased increases fall fell fallen falls drop dropped drops "
                           "grow grew grown grows cut cuts climb climbed decline declined go went up down".split())
 # "how large was the Ukrainian delegation" -> "delegation": the noun before the first verb or preposition
@@ -333,11 +334,12 @@ _DIMENSION = {"output": _MEASURES, "capacity": _MEASURES, "weight": _MEASURES, "
               "distance": _LENGTH, "height": _LENGTH, "duration": _DURATION, "age": frozenset({"year", "years", "old"})}
 
 
+_ROLE_WORDS = ("minister|ambassador|negotiator|spokesman|spokeswoman|spokesperson|envoy|chair|chairman|chairwoman|head|"
+               "leader|director|chief|commander|official|adviser|advisor|secretary|president|governor|mayor|judge|"
+               "prosecutor|inspector|manager|executive|ceo|officer|delegate|diplomat")
 _ROLE = re.compile(
     r"\b(?:(?i:what|which) (?:is|was|are|were) the names? of (?:the |a |an )?|(?i:who) (?:is|was|are|were) the |"
-    r"(?i:which) )(?:[\w’'-]+ ){0,3}?(?P<role>minister|ambassador|negotiator|spokesman|spokeswoman|spokesperson|"
-    r"envoy|chair|chairman|chairwoman|head|leader|director|chief|commander|official|adviser|advisor|secretary|"
-    r"president|governor|mayor|judge|prosecutor|inspector|manager|executive|ceo|officer|delegate|diplomat)s?\b")
+    rf"(?i:which) )(?:[\w’'-]+ ){{0,3}}?(?P<role>{_ROLE_WORDS})s?\b")
 _LEADS = re.compile(r"\b(?i:who) (?:headed|led|heads|leads|chaired|chairs|ran|runs|commanded|commands) (?:the |a )?"
                     r"(?:[\w’'-]+ ){0,3}?(?P<role>delegation|team|inquiry|committee|commission|talks|investigation|"
                     r"company|mission|group|panel|government|office)\b")
@@ -356,10 +358,7 @@ _NAMED_KINDS = frozenset(tokenize("vessel ship boat ferry tanker company firm op
                                   "hotel airport river operation law bill report"))
 # "Who is Westmark Sealink's chief executive?": a role held at a named body
 _POSSESSIVE_ROLE = re.compile(r"\b(?i:who) (?:is|was|are|were) (?:[A-Z][\w.&-]*\s+)*[A-Z][\w.&-]*['’]s?\s+(?:[\w’'-]+ ){0,2}?"
-                              r"(?P<role>minister|ambassador|negotiator|spokesman|spokeswoman|spokesperson|envoy|chair|"
-                              r"chairman|chairwoman|head|leader|director|chief|commander|secretary|president|governor|"
-                              r"mayor|manager|executive|ceo|captain|coach|editor|founder|owner|lawyer|"
-                              r"adviser|advisor)s?\b")
+                              rf"(?P<role>{_ROLE_WORDS}|captain|coach|editor|founder|owner|lawyer)s?\b")
 
 
 def _name_of(question: str) -> str | None:
@@ -507,9 +506,6 @@ def _source(question: str, outlets: list[str]) -> tuple[str | None, str | None]:
                 return outlet, outlet
         return name, None
     return None, None
-
-
-_AUXILIARIES = frozenset("was were is are be been being has have had did do does".split())
 
 
 def _events(question: str) -> tuple[frozenset[str], ...]:
@@ -709,9 +705,8 @@ class Context:
 _BROAD_ROLES = frozenset(tokenize("leader official chief executive officer delegate diplomat"))
 _WHO_IS = re.compile(r"^\s*who (?:is|was|are|were)\b", re.I)
 # Titles a broad role may be held under
-_TITLES = frozenset(tokenize("minister chancellor president premier prime king queen prince general admiral governor "
-                             "mayor secretary chief executive ceo boss head chair chairman chairwoman director leader "
-                             "spokesman spokeswoman commander envoy ambassador senator official"))
+_TITLES = frozenset(tokenize(_ROLE_WORDS.replace("|", " ") + " chancellor premier prime king queen prince general "
+                                                            "admiral boss senator"))
 ROLE_SPAN = 4  # words between a role and the name of who holds it
 _ADVERBIAL = frozenset("once twice thrice".split())
 _HEAD_SKIP = frozenset("of the a an more than about some nearly over almost around roughly at least up to only just and "
@@ -923,8 +918,9 @@ def _attributed(text: str, source: frozenset[str]) -> bool:
     """Whether the text gives the source as saying something: named in a sentence that, or whose
     next sentence ("Varn Lines, the operator, … . The company said…"), holds a word of speech or a
     quotation. "An arrangement with the examinations board" is not the board saying anything."""
-    said = [bool(set(tokenize(s)) & _SPEECH) or bool(re.search(r"[“”\"]", s)) for s in _sentences(text)]
-    named = [source <= set(tokenize(s)) for s in _sentences(text)]
+    sentences = _sentences(text)
+    said = [bool(set(tokenize(s)) & _SPEECH) or bool(re.search(r"[“”\"]", s)) for s in sentences]
+    named = [source <= set(tokenize(s)) for s in sentences]
     return any(named[i] and any(said[i : i + 2]) for i in range(len(named)))
 
 

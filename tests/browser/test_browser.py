@@ -24,6 +24,7 @@ import pytest
 from playwright.sync_api import Locator, Page, Request, sync_playwright
 
 from conftest import ROOT, SEEDS, free_port, stop_process
+from eval.scoring import percentile
 
 pytestmark = pytest.mark.integration
 
@@ -294,12 +295,6 @@ def window_values(page: Page, expression: str) -> list:
     return [frame.evaluate(expression) for frame in page.frames]
 
 
-def _percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (the figure a user reading the list would pick)."""
-    ordered = sorted(values)
-    return ordered[max(0, int(-(-len(ordered) * q // 100)) - 1)]
-
-
 # --- tests -----------------------------------------------------------------------------------------
 
 
@@ -333,7 +328,7 @@ def test_ask_cold_then_warm(app: App) -> None:
 
     warms = [warm] + [ask(page, question, turn)[1] for turn, question in enumerate(MORE_WARM, start=2)]
     assert page.locator(f'{MAIN} [data-testid="stChatMessage"]').count() == 2 * (2 + len(MORE_WARM))
-    p50, p95 = _percentile(warms, 50), _percentile(warms, 95)
+    p50, p95 = percentile(warms, 50), percentile(warms, 95)
     app.timings.update(cold_s=round(cold, 3), cold_page_ready_s=round(ready, 3),
                        cold_answer_s=round(cold_answer, 3), warm_p50_s=round(p50, 3), warm_p95_s=round(p95, 3),
                        warm_s=[round(w, 3) for w in warms])

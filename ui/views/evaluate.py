@@ -18,16 +18,23 @@ METRICS = [("fact_recall", "fact recall"), ("right_source_rate", "right source")
            ("hit_at_1", "retrieval hit@1"), ("latency_p95_s", "latency p95 (s)")]
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def _record(metrics: str, mtime: float) -> dict | None:
+    """A run's record, read once per version of its metrics.json (not on every rerun of the page)."""
+    try:
+        record = json.loads(Path(metrics).read_text(encoding="utf-8")).get("run")
+    except (OSError, ValueError):
+        return None  # a run being written, or a damaged one: not offered
+    return record if isinstance(record, dict) and "mode" in record and "n_cases" in record else None
+
+
 def _runs() -> list[tuple[Path, dict]]:
     """Answer-eval runs, newest first, with their run record (feature-eval runs are left out)."""
     found = []
     for metrics in RUNS.glob("*/metrics.json"):
-        try:
-            record = json.loads(metrics.read_text(encoding="utf-8")).get("run")
-        except (OSError, ValueError):
-            continue  # a run being written, or a damaged one: not offered
-        if isinstance(record, dict) and "mode" in record and "n_cases" in record:
-            found.append((metrics.stat().st_mtime, metrics.parent, record))
+        mtime = metrics.stat().st_mtime
+        if (record := _record(str(metrics), mtime)) is not None:
+            found.append((mtime, metrics.parent, record))
     return [(run, record) for _, run, record in sorted(found, key=lambda f: f[0], reverse=True)]
 
 
