@@ -61,6 +61,10 @@ _TYPE_PATTERNS = {
 
 # Asked types whose absence from the answer means the evidence does not answer the question.
 STRICT_TYPES = frozenset({"date", "year", "day", "month", "name", "how_many"})
+# A dated, counted or named answer must come from a window about as much of the question as the
+# best: the articles discuss the decree (two thirds of the question's weight) but give its date
+# only in sentences about other things (a twentieth).
+TYPED_COVERAGE = 0.3
 RARE_NAME_SHARE = 0.15  # a question name in at most this share of chunks must be in the answer's article
 
 
@@ -260,7 +264,7 @@ def score_evidence(
     texts = [" ".join(normalise_space(e.text) for e in w) for w in cands]
     terms = [frozenset(tokenize(text)) & set(weights) for text in texts]
     coverage = np.array([sum(weights[t] for t in found) / total for found in terms])
-    type_match = np.array([novel_match(info.answer_type, text, info.text) for text in texts])
+    type_match = np.array([_typed(info, w, weights) for w in cands])
     rank_part = np.array([W_RANK / (1 + min(e.chunk_rank for e in w)) for w in cands])
     rest = W_COVERAGE * coverage + rank_part + W_TYPE * type_match
     approx = vectors.approximate(cands, hits or [])
@@ -276,6 +280,13 @@ def score_evidence(
         for i, w in enumerate(cands)
     ]
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _typed(info: QuestionInfo, window: tuple[Evidence, ...], weights: dict[str, float]) -> bool:
+    """Whether a sentence of the window that shares a word with the question holds the asked kind
+    of thing: "met in December 2019 in Paris. … on Monday" gives no day of that meeting."""
+    return any(set(tokenize(ev.text)) & weights.keys() and novel_match(info.answer_type, normalise_space(ev.text), info.text)
+               for ev in window)
 
 
 def answerable(best: Scored) -> bool:
@@ -321,7 +332,8 @@ def select(scored: list[Scored], info: QuestionInfo, idf: IdfTable) -> list[Scor
     (a date, a number, a name), or comes from an article that never names who/what is asked about.
     """
     if info.answer_type in STRICT_TYPES:
-        scored = [s for s in scored if s.type_match]
+        best = max((s.coverage for s in scored), default=0.0)
+        scored = [s for s in scored if s.type_match and s.coverage >= TYPED_COVERAGE * best]
     if unknown_names(info, idf):
         return []
     # Prefer windows from articles that name who/what is asked about; none at all: refuse.
