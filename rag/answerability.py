@@ -190,6 +190,8 @@ _EVENTS = [  # (the verb forms a question asks with, the words a sentence may re
     ("withdraw withdrew withdrawn", "withdraw withdrew withdrawn withdrawal pulled"),
     ("deploy deployed", "deploy deployed deployment deploying"),
     ("win won", "win won wins winning winner victory"),
+    ("test tested", "test tested tests testing"),
+    ("find", "found find finds findings showed shows revealed detected"),  # "what did the lab find"
 ]
 # "the result of the referendum" presupposes a referendum was held: the noun is the event.
 _EVENT_NOUNS = {
@@ -233,7 +235,8 @@ _NOUN_EVENT = {noun: _EVENT_OF.get(verb) or frozenset(tokenize(_OWN_EVENTS[verb]
 # Nouns that share a stem with an event verb but ask for no event ("the death toll" asks a count).
 _NOT_PREDICATE = re.compile(r"\b(death toll|found(?:ed|er|ing)?|ban\w* on|dead(?:line|lock)|step(?:s)? (?:to|toward))\b",
                             re.I)
-_WH_LEAD = re.compile(r"^(?:who|whom|which|what|when|where|why|how|did|was|were|has|have|is|are)\b", re.I)
+_WH_LEAD = re.compile(r"^(?:(?:in|on|at|near|by|from|to|for|with|of|during|since|after|before)\s+(?=wh))?"
+                      r"(?:who|whom|which|what|when|where|why|how|did|was|were|has|have|is|are)\b", re.I)
 
 
 # --- exclusions, across the articles, two parts ------------------------------------------------
@@ -249,7 +252,8 @@ _ACROSS = re.compile(r"\b(across (?:all |the |all the |different )*(?:articles|c
                      re.I)
 _WH = r"(?:what|who|whom|when|where|why|how|which)"
 _DOUBLE_WH = re.compile(rf"^\s*(?P<a>{_WH})\s+and\s+(?P<b>{_WH})\b\s*(?P<rest>.+)$", re.I)
-_CLAUSE_SPLIT = re.compile(rf"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\?\s+)(?={_WH}\b)", re.I)
+# "…, and in which year did he leave…": a part may open with a preposition before its wh-word
+_CLAUSE_SPLIT = re.compile(rf"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\?\s+)(?=(?:(?:in|on|at|near|by|from|to|for|with|of|during|since|after|before)\s+)?{_WH}\b)", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MONTH_NAMES = ("January February March April May June July August September October November December").split()
 _ASKED_MONTH = re.compile(r"\b(?:in|during|since|by|of|early|late|mid-?|until|before|after|the)\s+(" + "|".join(_MONTH_NAMES) + r")\b")
@@ -921,7 +925,25 @@ def _attributed(text: str, source: frozenset[str]) -> bool:
     sentences = _sentences(text)
     said = [bool(set(tokenize(s)) & _SPEECH) or bool(re.search(r"[“”\"]", s)) for s in sentences]
     named = [source <= set(tokenize(s)) for s in sentences]
-    return any(named[i] and any(said[i : i + 2]) for i in range(len(named)))
+    return any(named[i] and any(said[i : i + 2]) and _speaks(sentences[i], source) for i in range(len(named)))
+
+
+def _speaks(sentence: str, source: frozenset[str]) -> bool:
+    """Whether the source may be who speaks in a sentence: not when it is first named after a word
+    of speech that someone named before it speaks ("Putin said Zelensky should go" is not
+    Zelensky speaking; "…, said Zelensky." and "Zelensky, in Kyiv, said" are)."""
+    words = re.findall(r"[\w’'-]+|[^\w\s]", sentence)
+    stems = [set(tokenize(w)) for w in words]
+    first = next((i for i, st in enumerate(stems) if st & source), None)
+    speech = next((i for i, st in enumerate(stems) if st & _SPEECH), None)
+    if first is None or speech is None or speech > first:
+        return True
+    j = first + 1
+    while j < len(words) and stems[j] & source:
+        j += 1
+    if j >= len(words) or not words[j][:1].islower():
+        return True  # "…," said Zelensky.
+    return not any(w[:1].isupper() and w.lower() not in STOP_WORDS for w in words[1:speech])
 
 
 def _names(text: str) -> list[str]:

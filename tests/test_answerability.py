@@ -600,3 +600,27 @@ def test_a_month_set_by_the() -> None:
     assert asked(q).months == (2,)
     assert _why(q, "Inspectors found loose roof bolts in the mine.", _ctx(published="2024-06-03")) \
         == "nothing about February"
+
+
+def test_a_part_may_open_with_a_preposition() -> None:
+    assert split_parts("Which committee does Ivan Stupak advise, and in which year did he leave the service?") \
+        == ("Which committee does Ivan Stupak advise?", "in which year did he leave the service?")
+    assert split_parts("Near which town is the mine, and how deep is the panel?") \
+        == ("Near which town is the mine?", "how deep is the panel?")
+    assert split_parts("Who met in Paris and when?") == ()
+
+
+def test_a_source_named_only_as_what_someone_else_said_is_not_speaking() -> None:
+    q = "What did Zelensky say about the forum?"
+    assert _why(q, "Putin on Friday said Zelensky should come to the forum.") \
+        == "Zelensky is not the source of these sentences"
+    assert _why(q, "\"The forum is a stage for propaganda,\" said Zelensky.") is None
+    assert _why(q, "Zelensky, speaking in Kyiv, told reporters the forum was a stage.") is None
+
+
+def test_what_a_test_found_is_an_asked_event() -> None:
+    q = "What did the lab find when it tested the private wells?"
+    assert len(asked(q).events) == 2
+    assert _why(q, "Northline would pay for independent testing of private wells.") \
+        == "the asked event is only mentioned as possible, intended or denied"
+    assert _why(q, "The lab tested 40 private wells and found no trace of the chemical.") is None

@@ -65,3 +65,39 @@ def test_a_typed_answer_must_add_something_the_question_lacks(kind: str, sentenc
     from rag.extractive import novel_match
 
     assert novel_match(kind, sentence, question) is novel
+
+
+def _scored(text: str, coverage: float, typed: bool, start: int = 0):
+    from rag.evidence import Evidence
+    from rag.extractive import Scored
+
+    ev = Evidence(start, "a.txt", start, start + len(text), text, "Herald", None, "", 0, "a.txt")
+    return Scored((ev,), coverage, 0.6, typed, 0.5 * coverage + 0.36 + 0.25 * typed, frozenset())
+
+
+def test_a_dated_answer_must_be_about_as_much_of_the_question_as_the_best_window() -> None:
+    from types import SimpleNamespace
+
+    from rag.extractive import select
+
+    idf = SimpleNamespace(source_terms={})  # the question names no one: no name to look up
+    info = analyse("On what date was the decree banning the negotiations signed?")
+    assert info.answer_type == "date"
+    about = _scored("The decree banning negotiations was signed by the president.", 0.7, False)
+    elsewhere = _scored("On October 18 he met reporters.", 0.05, True, 100)
+    assert select([about, elsewhere], info, idf) == []  # type: ignore[arg-type]
+    dated = _scored("The decree banning negotiations was signed on October 4.", 0.6, True, 200)
+    assert select([about, dated, elsewhere], info, idf) == [dated]  # type: ignore[arg-type]
+
+
+def test_the_asked_kind_must_stand_in_a_sentence_that_shares_a_word_with_the_question() -> None:
+    from rag.evidence import Evidence
+    from rag.extractive import _typed
+
+    info = analyse("On which day did the Normandy summit in Paris take place?")
+    weights = {t: 1.0 for t in info.terms}
+    met = Evidence(0, "a.txt", 0, 40, "The leaders met at a summit in Paris in 2019.", "H", None, "", 0)
+    other = Evidence(1, "a.txt", 41, 80, "Talks resumed on Monday in Istanbul.", "H", None, "", 0)
+    assert not _typed(info, (met, other), weights)
+    dated = Evidence(2, "a.txt", 81, 120, "The Paris summit was held on Monday, December 9.", "H", None, "", 0)
+    assert _typed(info, (met, dated), weights)
