@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rag.types import Span
 
 # Bump when the rules change: the index records it, so old chunks are rebuilt, never mixed.
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 
 _URL = re.compile(r"^\s*(https?://|www\.)\S+\s*$")
 _TIMER = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*$")
@@ -99,6 +99,25 @@ def _normal(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
+WRAP_MIN_CHARS = 50  # a hard-wrapped prose line is at least this long (menus' entries are shorter)
+
+
+def _wrapped_prose(lines: list[Line]) -> set[int]:
+    """Lines of hard-wrapped paragraphs: blocks of two or more adjacent lines, all but the last
+    at least ``WRAP_MIN_CHARS`` long, the last ending a sentence."""
+    prose: set[int] = set()
+    block: list[int] = []
+    for i, line in enumerate(lines + [Line(0, 0, "")]):
+        if i < len(lines) and not line.blank:
+            block.append(i)
+            continue
+        if (len(block) >= 2 and all(len(lines[j].text.strip()) >= WRAP_MIN_CHARS for j in block[:-1])
+                and lines[block[-1]].text.rstrip().endswith(_TERMINAL)):
+            prose.update(block)
+        block = []
+    return prose
+
+
 def find_excluded(text: str, title: str | None = None) -> list[Span]:
     """Excluded spans of ``text``, sorted, non-overlapping. ``title`` (if known) is never excluded."""
     lines = split_lines(text)
@@ -127,7 +146,9 @@ def find_excluded(text: str, title: str | None = None) -> list[Span]:
             if len(lines[i].text) >= 60 and not lines[i].text.rstrip().endswith(_TERMINAL):
                 reasons[i + 1] = reasons[i]
 
-    # Navigation: a run of short heading-like lines (blank lines between them do not break the run).
+    # Navigation: a run of short heading-like lines (blank lines between them do not break the run),
+    # but not the lines of a hard-wrapped paragraph, which are as short and end without a period.
+    prose = _wrapped_prose(lines)
     run: list[int] = []
     for i, line in enumerate(lines + [Line(len(text), len(text), "end.")]):
         if i < len(lines) and line.blank:
@@ -135,6 +156,7 @@ def find_excluded(text: str, title: str | None = None) -> list[Span]:
         candidate = (
             i < len(lines)
             and i not in reasons
+            and i not in prose
             and is_heading_like(line.text)
             and _normal(line.text) != title_key
         )

@@ -143,3 +143,17 @@ def test_title_line_is_not_taken_for_navigation() -> None:
     excluded_text = [text[s.start : s.end] for s in spans]
     assert "My Title Here" not in excluded_text
     assert {"Menu", "News", "Sport"} <= set(excluded_text)
+
+
+def test_hard_wrapped_prose_is_not_taken_for_navigation() -> None:
+    # Lines wrapped at 70 columns are as short as menu entries and end without a period.
+    body = ("A cyberattack knocked out computer systems across Marlow Bay General\n"
+            "Hospital early Monday, forcing doctors and nurses to switch to paper\n"
+            "records and sending ambulances to other hospitals in the region.\n\n"
+            "Night-shift nurses in the intensive care unit noticed at about 3:40\n"
+            "a.m. that their workstations had frozen and were displaying a message\n"
+            "demanding payment, according to Tessaly Health, the nonprofit network\n"
+            "that runs the 412-bed hospital on Quayside Road.\n")
+    text = "Home\n\nNews\n\nSport\n\nCyberattack cripples hospital\n\n" + body
+    excluded = {text[s.start : s.end] for s in find_excluded(text, title="Cyberattack cripples hospital")}
+    assert excluded == {"Home", "News", "Sport"}
