@@ -717,6 +717,7 @@ _HEAD_SKIP = frozenset("of the a an more than about some nearly over almost arou
                        "per cent percent million billion thousand hundred new other".split())
 
 
+_LABEL = re.compile(r"(?:^|[-•*–]\s|\n)\s*(?P<l>[A-Za-z][\w’'-]*(?:\s+[A-Za-z][\w’'-]*){0,4}):\s*(?:about |roughly |around |nearly |more than |at least )?$")
 _SHARE = re.compile(r"%|\bper ?cent\b|^\s*(?:%|per ?cent\b|percentage points?\b)", re.I)
 
 
@@ -736,6 +737,12 @@ def heads(text: str, question: str, spans: bool = False) -> list[str | None]:
         if at > 0 and text[at - 1] in "$€£¥":
             out.append(text[at - 1])
             continue
+        label = _LABEL.search(text[:at]) if at > 0 else None
+        if label:  # "- Elective surgeries postponed: 214": the label names what is counted
+            out += [w for w in re.findall(r"[A-Za-z][\w’'-]*", label.group("l"))
+                    if w.lower() not in STOP_WORDS and not w.endswith("ed")]
+            if re.match(r"\s*[,;.)]|\s*$", after):
+                continue  # "214, covering operations booked…" counts what the label names
         following = re.findall(r"[A-Za-z][\w’'-]*", after)
         at_head = next((i for i, w in enumerate(following[:4]) if w.lower() not in _HEAD_SKIP), None)
         head = following[at_head] if at_head is not None else None

@@ -35,7 +35,9 @@ WINDOW_SIZE = 3  # sentences
 
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
 _WEEKDAY = r"(mon|tues|wednes|thurs|fri|satur|sun)day"
-_FULL_DATE = rf"\d{{1,2}}(st|nd|rd|th)? {_MONTH}|{_MONTH} \d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}"
+_MONTH_ABBR = r"(jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\."  # "Nov. 4", "4 Sept."
+_FULL_DATE = (rf"\d{{1,2}}(st|nd|rd|th)? ({_MONTH}|{_MONTH_ABBR})|({_MONTH}|{_MONTH_ABBR}) \d{{1,2}}\b|"
+              r"\d{4}-\d{2}-\d{2}")
 _TYPE_PATTERNS = {
     "date": re.compile(rf"\b({_FULL_DATE})", re.I),
     "year": re.compile(r"\b(19|20)\d\d\b"),

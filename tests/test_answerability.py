@@ -624,3 +624,12 @@ def test_what_a_test_found_is_an_asked_event() -> None:
     assert _why(q, "Northline would pay for independent testing of private wells.") \
         == "the asked event is only mentioned as possible, intended or denied"
     assert _why(q, "The lab tested 40 private wells and found no trace of the chemical.") is None
+
+
+def test_a_key_fact_label_names_what_its_count_counts() -> None:
+    assert heads("- Elective surgeries postponed: 214, covering operations booked from Monday.", "how many?") \
+        == ["Elective", "surgeries"]
+    q = "How many ambulances were redirected during the diversion?"
+    assert _why(q, "- Ambulances redirected: 56, according to figures released by the hospital.") is None
+    assert _why(q, "- Radiation therapy appointments rescheduled: 90.", related=lambda a, b: a.lower() == b.lower()) \
+        == "no count of the asked thing"

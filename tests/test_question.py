@@ -101,3 +101,10 @@ def test_the_asked_kind_must_stand_in_a_sentence_that_shares_a_word_with_the_que
     assert not _typed(info, (met, other), weights)
     dated = Evidence(2, "a.txt", 81, 120, "The Paris summit was held on Monday, December 9.", "H", None, "", 0)
     assert _typed(info, (met, dated), weights)
+
+
+def test_an_abbreviated_month_makes_a_date() -> None:
+    from rag.extractive import novel_match
+
+    assert novel_match("date", "The council will hold a public hearing on Nov. 4.", "On what date is the hearing?")
+    assert novel_match("date", "Work resumed on 12 Sept. after the strike.", "On what date did work resume?")
