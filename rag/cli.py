@@ -72,6 +72,30 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from rag.check import check, repair
+
+    settings = _settings(args)
+    report = check(settings)
+    if args.repair and not report.ok:
+        before = report
+        report = repair(settings, report)
+        print(f"repaired: {len(before.problems) - len(report.problems)} of {len(before.problems)} problem(s)",
+              file=sys.stderr)
+        if before.needs_rebuild:
+            print(f"note: the library was rebuilt from {settings.corpus}; `rag ingest` each other folder you had "
+                  "indexed", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"articles": report.articles, "chunks": report.chunks, "ok": report.ok,
+                          "problems": [asdict(p) for p in report.problems]}, indent=2))
+    else:
+        for p in report.problems:
+            print(f"problem: [{p.kind}] {p.where}: {p.detail}")
+        state = "ok" if report.ok else f"{len(report.problems)} problem(s); `rag check --repair` re-ingests what is wrong"
+        print(f"{report.articles} articles, {report.chunks} chunks checked against their files: {state}")
+    return 0 if report.ok else 1
+
+
 def _article_row(a: Article) -> list[str]:
     state = "" if a.complete else " (half-written: run rag ingest)"
     return [a.folder, a.source, a.outlet, a.title, a.published or "unknown", f"{a.chunks}{state}"]
@@ -329,6 +353,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="publication date YYYY-MM-DD ('unknown': the article's own dateline, if any)")
     p.add_argument("--url")
     p.set_defaults(func=cmd_meta)
+
+    p = sub.add_parser(
+        "check", help="verify the index against the articles' files and itself",
+        description="Check that every chunk's text is its file's text at its offsets, that each article has all "
+        "the chunks of its current file, that Chroma and the keyword index hold the same chunks and that the "
+        "index was built with the current settings. Exit 0 when all holds, 1 when something is wrong, 2 on an "
+        "error. --repair re-ingests what is wrong (and rebuilds an index that cannot be read).",
+    )
+    p.add_argument("--repair", action="store_true", help="fix what is wrong, then check again")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("search", help="show the best matching passages (dense + BM25)")
     p.add_argument("query")

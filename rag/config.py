@@ -45,6 +45,8 @@ class Settings(BaseSettings):
 
     # --- loading and chunking ---
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this (MB) are skipped with a message.")
+    lock_wait_s: float = Field(600.0, ge=0, description="How long a write to the index (ingest, remove, metadata) "
+                               "waits for another one to finish before it refuses.")
     chunk_tokens: int = Field(120, ge=32, le=400, description="Target chunk size in cl100k tokens.")
     chunk_overlap_sentences: int = Field(1, ge=0, le=3, description="Sentences repeated between neighbouring chunks.")
 

@@ -29,3 +29,11 @@ class ModelFileError(RagError):
 
 class LLMError(RagError):
     """The configured LLM could not be reached or gave an unusable reply."""
+
+
+class IndexCorruptError(RagError):
+    """The index's files cannot be read (damaged, or not an index at all)."""
+
+
+class IndexBusyError(RagError):
+    """Another process holds the index's write lock longer than this one may wait."""

@@ -21,7 +21,9 @@ from rag.lexical import LexicalIndex, fingerprint
 from rag.manifest import plan
 from rag.metadata import load_metadata_file
 from rag.retrieval import forget_retrievers
-from rag.store import Store, doc_metadata
+from rag.errors import IndexCorruptError
+from rag.locking import index_lock
+from rag.store import Store, doc_metadata, set_aside
 from rag.types import DocMeta, IngestReport, SkippedFile
 
 # progress(message, done, total): done and total count bytes of the files being indexed, and
@@ -113,6 +115,21 @@ def _index_file(
     return {c.chunk_id for c in chunks}
 
 
+def _fresh_store(settings: Settings, model_id: str, report: IngestReport) -> Store:
+    """An emptied store for a rebuild; a local index that cannot even be opened is moved aside
+    (kept, never deleted) and a new one made in its place."""
+    try:
+        store = Store(settings, model_id)
+        store.reset()
+        return store
+    except IndexCorruptError:
+        if settings.chroma_url:
+            raise
+    aside = set_aside(settings)
+    report.warnings.append(f"the damaged index was moved to {aside}; a new one is built in its place")
+    return Store(settings, model_id)
+
+
 def ingest(
     path: str | Path | None = None,
     *,
@@ -128,17 +145,25 @@ def ingest(
     it are removed. Articles of other folders are left as they are. ``rebuild`` empties the whole
     library first.
     """
-    started = time.perf_counter()
     settings = settings or load_settings()
+    with index_lock(settings, "ingest"):
+        return _ingest(path, rebuild, settings, embedder, progress)
+
+
+def _ingest(path: str | Path | None, rebuild: bool, settings: Settings, embedder: Embedder | None,
+            progress: Progress | None) -> IngestReport:
+    started = time.perf_counter()
     folder = Path(path if path is not None else settings.corpus).expanduser().resolve()
     report = IngestReport(folder=folder.as_posix())
     files = _scan(folder, int(settings.max_file_mb * 1e6), report)
     report.files_read = len(files)
 
     # The model loads only when a file needs embedding: a no-op re-ingest stays cheap.
-    store = Store(settings, embedder.model_id if embedder else embedding_id(settings))
+    model_id = embedder.model_id if embedder else embedding_id(settings)
     if rebuild:
-        store.reset()
+        store = _fresh_store(settings, model_id, report)
+    else:
+        store = Store(settings, model_id)
     prefix = folder.as_posix().rstrip("/") + "/"
     library = store.sources()
     # An ingest owns the articles ingested from exactly this folder. A file here that the library

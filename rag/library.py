@@ -18,6 +18,7 @@ from rag.documents import Skip, build_document, read_bytes
 from rag.embeddings import embedding_id
 from rag.errors import IndexMissingError, InputError
 from rag.metadata import METADATA_FILE, check_date, load_metadata_file
+from rag.locking import index_lock
 from rag.store import SourceState, Store, doc_metadata
 from rag.types import Article, ArticleView, DocMeta, IndexStatus
 
@@ -99,18 +100,19 @@ def remove(files: list[str] | None = None, *, folder: str | Path | None = None,
     if not files and folder is None:
         raise InputError("say what to remove: one or more files, or a folder")
     store = _store(settings, store)
-    states = store.sources()
-    paths = _resolve(list(files or []), states)
-    if folder is not None:
-        prefix = Path(folder).expanduser().resolve().as_posix().rstrip("/") + "/"
-        under = [p for p, s in states.items() if (s.meta["folder"].rstrip("/") + "/").startswith(prefix)]
-        if not under:
-            raise InputError(f"no article in the library was ingested from {prefix.rstrip('/')} (see `rag list`)")
-        paths += [p for p in under if p not in paths]
-    removed = [_article(p, states[p]) for p in paths]
-    for p in paths:
-        store.delete(states[p].all_ids)
-    _after_change(store)
+    with index_lock(store.settings, "remove"):
+        states = store.sources()
+        paths = _resolve(list(files or []), states)
+        if folder is not None:
+            prefix = Path(folder).expanduser().resolve().as_posix().rstrip("/") + "/"
+            under = [p for p, s in states.items() if (s.meta["folder"].rstrip("/") + "/").startswith(prefix)]
+            if not under:
+                raise InputError(f"no article in the library was ingested from {prefix.rstrip('/')} (see `rag list`)")
+            paths += [p for p in under if p not in paths]
+        removed = [_article(p, states[p]) for p in paths]
+        for p in paths:
+            store.delete(states[p].all_ids)
+        _after_change(store)
     return removed
 
 
@@ -145,6 +147,12 @@ def set_metadata(file: str, *, outlet: str | None = None, title: str | None = No
         check_date(published)
     settings = settings or load_settings()
     store = _store(settings, store)
+    with index_lock(settings, "metadata change"):
+        return _set_metadata(store, settings, file, outlet, title, published, url)
+
+
+def _set_metadata(store: Store, settings: Settings, file: str, outlet: str | None, title: str | None,
+                  published: str | None, url: str | None) -> Article:
     path, state = _lookup(store, file)
     folder, source = Path(state.meta["folder"]), state.meta["source"]
     declared = load_metadata_file(folder).get(source)

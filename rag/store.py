@@ -13,9 +13,12 @@ absolute path of its file (``path``); ``folder`` is the folder it was ingested f
 from __future__ import annotations
 
 import json
+import shutil
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -24,7 +27,7 @@ import numpy as np
 from rag.boilerplate import RULES_VERSION
 from rag.chunking import ChunkerConfig
 from rag.config import Settings
-from rag.errors import IndexMismatchError, RagError
+from rag.errors import IndexCorruptError, IndexMismatchError, RagError
 from rag.types import Chunk, Document
 
 SCHEMA_VERSION = "2"  # 2: articles keyed by absolute path, with folder and metadata hash
@@ -88,7 +91,32 @@ def make_client(settings: Settings) -> Any:
         except Exception as exc:  # chromadb raises bare ValueError/ConnectionError variants here
             raise RagError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
     settings.home.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    try:
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    except Exception as exc:  # the Rust bindings raise InternalError, sqlite3 its own: all mean "unreadable"
+        raise IndexCorruptError(
+            f"the index at {settings.chroma_path} cannot be opened ({_first_line(exc)}). Rebuild it with "
+            "`rag ingest --rebuild PATH` (the damaged folder is kept aside), then `rag ingest` each other "
+            "folder you had indexed; `rag check` tells what is wrong."
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def set_aside(settings: Settings) -> Path:
+    """Move a damaged local index folder out of the way (kept for inspection); the new path."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # chromadb keeps one client per path in the process
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    aside = settings.chroma_path.with_name(f"{settings.chroma_path.name}.broken-{stamp}")
+    if settings.chroma_path.exists():
+        settings.chroma_path.rename(aside)
+    shutil.rmtree(settings.bm25_dir, ignore_errors=True)  # derived from the chunks: rebuilt
+    return aside
 
 
 class Store:
