@@ -92,7 +92,15 @@ def make_client(settings: Settings) -> Any:
             raise RagError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
     settings.home.mkdir(parents=True, exist_ok=True)
     try:
-        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        try:
+            return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        except Exception:
+            # chromadb keeps one client per path in the process: after another process rebuilt the
+            # index in place, that client reads the old files. Open afresh once before giving up.
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+            return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
     except Exception as exc:  # the Rust bindings raise InternalError, sqlite3 its own: all mean "unreadable"
         raise IndexCorruptError(
             f"the index at {settings.chroma_path} cannot be opened ({_first_line(exc)}). Rebuild it with "
