@@ -7,13 +7,14 @@ marked excluded so it is never chunked, retrieved or cited.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from rag.types import Span
 
 # Bump when the rules change: the index records it, so old chunks are rebuilt, never mixed.
-RULES_VERSION = "4"
+RULES_VERSION = "6"
 
 _URL = re.compile(r"^\s*(https?://|www\.)\S+\s*$")
 _TIMER = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*$")
@@ -34,6 +35,17 @@ _NUMERIC_DATELINE = re.compile(
 )
 _DATE_PREFIX = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s*", re.I)
 _TERMINAL = tuple('.!?:;"”’)»')
+
+# Inside lines: markup pasted from web pages and citation markers that are not ours. They stay in
+# the original text but are cut out of every sentence, so no answer quotes them and no reader
+# mistakes "[1]" or "[source: /etc/passwd]" in an article for a citation of this tool.
+_INLINE = [
+    ("markup", re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)),
+    ("markup", re.compile(r"<!--.*?-->", re.S)),
+    ("markup", re.compile(r"</?[A-Za-z][\w-]*(?:\s+[^<>]*)?/?>")),
+    ("citation marker", re.compile(r"\[\s*\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\s*\]")),
+    ("citation marker", re.compile(r"\[\s*(?:source|sources|citation|cite|ref|doc|file)\s*[:=][^\]\n]{0,200}\]", re.I)),
+]
 
 TRAILER_MAX_WORDS = 15
 NAV_MAX_WORDS = 12
@@ -175,4 +187,29 @@ def find_excluded(text: str, title: str | None = None) -> list[Span]:
         prefix = _DATE_PREFIX.match(line.text)
         if prefix:
             spans.append(Span(line.start, line.start + prefix.end(), "dateline"))
-    return spans
+    return _merge(spans, inline_spans(text))
+
+
+def inline_spans(text: str) -> list[Span]:
+    """Markup and foreign citation markers inside the text (``_INLINE``), sorted, not overlapping."""
+    found = sorted((m.start(), m.end(), reason) for reason, pattern in _INLINE for m in pattern.finditer(text))
+    out: list[Span] = []
+    for start, end, reason in found:
+        if out and start < out[-1].end:
+            if end > out[-1].end:
+                out[-1] = Span(out[-1].start, end, out[-1].reason)
+            continue
+        out.append(Span(start, end, reason))
+    return out
+
+
+def _merge(lines: list[Span], inline: list[Span]) -> list[Span]:
+    """Line spans plus the inline spans outside them, sorted by start."""
+    starts = [s.start for s in lines]
+    kept = []
+    for span in inline:
+        i = bisect.bisect_right(starts, span.start) - 1
+        if i >= 0 and lines[i].end >= span.end:
+            continue  # inside an excluded line already
+        kept.append(span)
+    return sorted(lines + kept, key=lambda s: (s.start, s.end))

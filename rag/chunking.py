@@ -110,7 +110,8 @@ def chunk_document(doc: Document, config: ChunkerConfig) -> list[Chunk]:
                 start=start,
                 end=end,
                 text=text,
-                sentence_spans=tuple((sents[i].start, sents[i].end) for i in group),
+                # Evidence is quoted from body sentences only; headings stay in the text for context.
+                sentence_spans=tuple((sents[i].start, sents[i].end) for i in group if sents[i].kind == "body"),
                 tokens=count_tokens(text),
                 seq=seq,
             )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.boilerplate import is_heading_like
 from rag.types import Citation, Hit
 
 
@@ -36,7 +35,7 @@ def gather(hits: list[Hit], limit: int = 40) -> list[Evidence]:
         for start, end in hit.sentence_spans:
             key = (hit.path or hit.source, start, end)
             text = hit.text[start - hit.start : end - hit.start]
-            if key in seen or is_heading_like(text):
+            if key in seen:  # headings are not among a chunk's sentences (see chunking)
                 continue
             seen.add(key)
             items.append(

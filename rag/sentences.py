@@ -130,6 +130,7 @@ def sentences(text: str, excluded: list[Span], title: str | None = None) -> list
     title_key = " ".join(title.split()).lower() if title else None
     result: list[Sentence] = []
     paras = paragraphs(text, excluded)
+    starts = [span.start for span in excluded]
     for i, (p_start, p_end) in enumerate(paras):
         para = text[p_start:p_end]
         if title_key and " ".join(para.split()).lower() == title_key:
@@ -141,5 +142,44 @@ def sentences(text: str, excluded: list[Span], title: str | None = None) -> list
             result.append(Sentence(p_start, p_end, para, "heading"))
             continue
         for s, e in split_sentences(text, p_start, p_end):
-            result.append(Sentence(s, e, text[s:e], "body"))
+            for a, b in _cut(text, s, e, excluded, starts):
+                if not _INSTRUCTION.search(text[a:b]):
+                    result.append(Sentence(a, b, text[a:b], "body"))
     return result
+
+
+# A sentence addressed to a language model ("Ignore all previous instructions…") is not news: it
+# is never indexed, so no answer quotes it and no model is shown it.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|your)\b"
+    r"[^.!?\n]{0,20}\b(?:instructions?|prompts?|rules|directions|guidelines)\b"
+    r"|\b(?:system|developer|hidden) prompt\b"
+    r"|^\W*(?:system|assistant|developer)\s*:"
+    r"|\byou are now (?:in )?(?:developer|dan|jailbreak|god|unrestricted) mode\b",
+    re.I,
+)
+
+
+def _cut(text: str, start: int, end: int, excluded: list[Span], starts: list[int]) -> list[tuple[int, int]]:
+    """The parts of ``text[start:end]`` outside excluded spans inside it (markup, foreign citation
+    markers), trimmed; parts without a letter or digit are dropped."""
+    pieces, cursor = [], start
+    i = max(bisect.bisect_right(starts, start) - 1, 0)
+    while i < len(excluded) and excluded[i].start < end:
+        span = excluded[i]
+        if span.end > cursor:
+            if span.start > cursor:
+                pieces.append((cursor, span.start))
+            cursor = max(cursor, span.end)
+        i += 1
+    if cursor < end:
+        pieces.append((cursor, end))
+    out = []
+    for a, b in pieces:
+        while a < b and (text[a].isspace() or text[a] in ".,;:"):
+            a += 1  # ". The next…" left behind a cut marker
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if any(ch.isalnum() for ch in text[a:b]):
+            out.append((a, b))
+    return out
