@@ -7,9 +7,11 @@ a reply left with no valid citation is not presented as grounded. Keys never rea
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +31,14 @@ CONDENSE_MAX_TOKENS = 80
 UNGROUNDED = "the model's answer cited no evidence, so it is not presented as grounded"
 _ID_MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 JSON_MODE = {"type": "json_object"}
+
+
+_CHECK_KEY = "check OPENAI_API_KEY / RAG_LLM_API_KEY"
+_CHECK_SERVER = "is the server running, and is RAG_LLM_BASE_URL right?"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    return " ".join(text.split())[:limit]
 
 
 def _marker_ids(text: str) -> list[int]:
@@ -62,10 +72,11 @@ def unavailable_reason(settings: Settings) -> str | None:
             pass
     except urllib.error.HTTPError as exc:
         if exc.code in (401, 403):
-            reason = f"the LLM server at {base} rejected the API key (HTTP {exc.code})"
+            reason = f"the LLM server at {base} rejected the API key (HTTP {exc.code}): {_CHECK_KEY}"
         # other HTTP errors: the server is up; some servers just lack /models
     except (urllib.error.URLError, OSError) as exc:
-        reason = f"cannot reach the LLM at {base} ({redact(str(getattr(exc, 'reason', exc)), settings)})"
+        why = _one_line(redact(str(getattr(exc, "reason", exc)), settings))
+        reason = f"cannot reach the LLM at {base} ({why}): {_CHECK_SERVER}"
     _REACHABLE[cache_key] = (time.monotonic(), reason)
     return reason
 
@@ -132,6 +143,27 @@ def parse_reply(raw: str, shown: dict[int, Evidence]) -> tuple[str, list[Citatio
     return text, [shown[i].citation() for i in valid], True, notices
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", '"': '"', "\\": "\\", "/": "/"}
+_HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
+
+
+def _unicode_escape(body: str, i: int) -> tuple[str, int] | None:
+    """The character of the ``\\uXXXX`` escape at ``body[i]`` and its length; None while incomplete."""
+    if len(body) < i + 6:
+        return None
+    if not _HEX4.fullmatch(body[i + 2 : i + 6]):
+        return body[i + 1], 2  # not a valid escape: keep the letter, as for other unknown escapes
+    code = int(body[i + 2 : i + 6], 16)
+    if 0xD800 <= code < 0xDC00:  # a high surrogate: the low one follows as another \uXXXX
+        if len(body) < i + 12:
+            return None
+        low = body[i + 8 : i + 12]
+        if body[i + 6 : i + 8] == "\\u" and _HEX4.fullmatch(low) and 0xDC00 <= int(low, 16) < 0xE000:
+            return chr(0x10000 + ((code - 0xD800) << 10) + (int(low, 16) - 0xDC00)), 12
+        return "\ufffd", 6
+    return (chr(code) if not 0xDC00 <= code < 0xE000 else "\ufffd"), 6
+
+
 class _AnswerFieldStream:
     """Pull the decoded text of the JSON "answer" field out of a streamed reply as it grows."""
 
@@ -150,7 +182,14 @@ class _AnswerFieldStream:
             if ch == "\\":
                 if i + 1 >= len(body):
                     break
-                out.append({"n": "\n", "t": "\t", '"': '"', "\\": "\\", "/": "/"}.get(body[i + 1], body[i + 1]))
+                if body[i + 1] == "u":  # \uXXXX, a surrogate pair as two of them: wait until complete
+                    code = _unicode_escape(body, i)
+                    if code is None:
+                        break
+                    out.append(code[0])
+                    i += code[1]
+                    continue
+                out.append(_ESCAPES.get(body[i + 1], body[i + 1]))
                 i += 2
                 continue
             if ch == '"':
@@ -167,6 +206,56 @@ def openai_timeout() -> Exception:
     import openai
 
     return openai.APITimeoutError(request=httpx.Request("POST", "http://llm/chat/completions"))
+
+
+def _http_module() -> Any:
+    """The HTTP library the installed openai client is built on (httpx2 for openai 3, httpx before)."""
+    import openai
+
+    client = next(c for c in openai.DefaultHttpxClient.__mro__ if c.__name__ == "Client")
+    return sys.modules[client.__module__.partition(".")[0]]
+
+
+@functools.cache
+def deadline_http_client(total_s: float) -> Any:
+    """openai's default HTTP client, except that every request ends within ``total_s`` seconds,
+    headers and whole body, streamed or not (one per timeout value: its connections are reused).
+
+    The library's timeouts bound each read, not the reply: a server that keeps sending a byte or a
+    token now and then (a stuck generation, keep-alive comments, a body that never ends) would hold
+    a plain request forever and a stream until our per-chunk check sees a chunk.
+    """
+    import openai
+
+    http = _http_module()
+
+    class Body(http.SyncByteStream):  # type: ignore[misc, name-defined]
+        def __init__(self, inner: Any, deadline: float) -> None:
+            self.inner, self.deadline = inner, deadline
+
+        def __iter__(self) -> Any:
+            for part in self.inner:
+                if time.monotonic() > self.deadline:
+                    raise http.ReadTimeout(f"no complete reply within {total_s:g} s")
+                yield part
+
+        def close(self) -> None:
+            self.inner.close()
+
+    class Client(openai.DefaultHttpxClient):  # type: ignore[misc, valid-type]
+        def send(self, request: Any, *, stream: bool = False, **kwargs: Any) -> Any:
+            deadline = time.monotonic() + total_s
+            response = super().send(request, stream=True, **kwargs)
+            response.stream = Body(response.stream, deadline)
+            if not stream:
+                try:
+                    response.read()
+                except BaseException:
+                    response.close()
+                    raise
+            return response
+
+    return Client(timeout=total_s)
 
 
 class LLMClient:
@@ -195,30 +284,49 @@ class LLMClient:
             timeout=self.settings.llm_timeout_s,
             max_tokens=self.settings.llm_max_tokens,
             max_retries=0,
+            http_client=deadline_http_client(self.settings.llm_timeout_s),
         )
 
     def _error(self, exc: Exception) -> LLMError:
+        """One LLMError whose message says what went wrong and what to do; never the key."""
         import openai
 
         base = self.settings.llm_base_url or "OpenAI"
-        if isinstance(exc, openai.AuthenticationError):
-            return LLMError(f"the LLM server at {base} rejected the API key (401): check OPENAI_API_KEY / RAG_LLM_API_KEY")
-        if isinstance(exc, openai.APITimeoutError):
-            return LLMError(f"the LLM at {base} did not answer within {self.settings.llm_timeout_s:g} s (RAG_LLM_TIMEOUT_S)")
+        detail = _one_line(re.sub(r"^Error code: \d+ - ", "", redact(str(exc), self.settings)))
+        if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+            return LLMError(f"the LLM server at {base} rejected the API key ({exc.status_code}): {_CHECK_KEY}")
+        if isinstance(exc, openai.APITimeoutError) or isinstance(exc, _http_module().TimeoutException):
+            return LLMError(f"the LLM at {base} did not answer within {self.settings.llm_timeout_s:g} s: raise "
+                            "RAG_LLM_TIMEOUT_S, try a smaller model, or try again")
         if isinstance(exc, openai.APIConnectionError):
-            return LLMError(f"cannot reach the LLM at {base}: is the server running?")
+            return LLMError(f"cannot reach the LLM at {base}: {_CHECK_SERVER}")
+        if isinstance(exc, openai.RateLimitError):
+            return LLMError(f"the LLM at {base} refused the request: rate limit or quota reached (HTTP 429): "
+                            f"wait and try again, or check the account's quota ({detail})")
         if isinstance(exc, openai.APIStatusError):
-            return LLMError(f"the LLM at {base} answered HTTP {exc.status_code}: {redact(str(exc), self.settings)[:300]}")
-        return LLMError(f"the LLM call failed: {redact(str(exc), self.settings)[:300]}")
+            todo = ("the server failed: try again later, or see its log" if exc.status_code >= 500
+                    else "check RAG_LLM_MODEL and RAG_LLM_BASE_URL")
+            return LLMError(f"the LLM at {base} answered HTTP {exc.status_code}: {detail}; {todo}")
+        if isinstance(exc, (json.JSONDecodeError, openai.APIResponseValidationError)):
+            return LLMError(f"the LLM at {base} sent a reply that is not valid JSON ({detail}): is RAG_LLM_BASE_URL "
+                            "an OpenAI-compatible endpoint (usually ending in /v1)?")
+        return LLMError(f"the LLM call failed: {detail}")
+
+    def _call(self, call: Any) -> Any:
+        """``call()``, its failures turned into one LLMError raised outside the handler: the original
+        exception (whose response holds the request headers and whose body may echo the key) is
+        neither the new error's cause nor its context."""
+        try:
+            return call()
+        except Exception as exc:  # openai raises many error types; all become one LLMError
+            error = self._error(exc)
+        raise error
 
     def condense(self, question: str, turns: list[tuple[str, str]]) -> str:
         """Rewrite a follow-up question so it stands alone."""
         history = "\n".join(f"{role}: {' '.join(text.split())[:500]}" for role, text in turns[-6:])
         prompt = self.condense_prompt.format(history=history, question=question)
-        try:
-            reply = self.chat.invoke(prompt, max_tokens=CONDENSE_MAX_TOKENS)
-        except Exception as exc:  # openai raises many error types; all become one LLMError
-            raise self._error(exc) from None
+        reply = self._call(lambda: self.chat.invoke(prompt, max_tokens=CONDENSE_MAX_TOKENS))
         rewritten = " ".join(str(reply.content).split()).strip().strip('"')
         return rewritten if 3 <= len(rewritten) <= 4 * len(question) + 200 else question
 
@@ -233,10 +341,7 @@ class LLMClient:
             SystemMessage(self.summary_system.format()),
             HumanMessage(self.summary_user.format(task=task, evidence=format_evidence(evidence))),
         ]
-        try:
-            reply = self.chat.invoke(messages, extra_body={"response_format": JSON_MODE})
-        except Exception as exc:  # see condense()
-            raise self._error(exc) from None
+        reply = self._call(lambda: self.chat.invoke(messages, extra_body={"response_format": JSON_MODE}))
         return parse_reply(str(reply.content), {ev.id: ev for ev in evidence})
 
     def answer_stream(
@@ -255,6 +360,7 @@ class LLMClient:
         fields = _AnswerFieldStream()
         raw = []
         deadline = time.monotonic() + self.settings.llm_timeout_s
+        error: LLMError | None = None
         try:
             for chunk in self.chat.stream(messages, extra_body={"response_format": JSON_MODE}):
                 if time.monotonic() > deadline:
@@ -265,6 +371,8 @@ class LLMClient:
                 new = fields.feed(delta)
                 if new:
                     yield new
-        except Exception as exc:  # see condense()
-            raise self._error(exc) from None
+        except Exception as exc:  # see _call()
+            error = self._error(exc)
+        if error is not None:
+            raise error
         return parse_reply("".join(raw), {ev.id: ev for ev in evidence})

@@ -39,12 +39,9 @@ def assisted_claims(doc: Document, found: list[Claim], settings: Settings, llm: 
     numbered = "\n".join(f"[{n}] {' '.join(doc.text[a:b].split())}" for n, (a, b) in enumerate(spans, 1))
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    try:
-        reply = client.chat.invoke([SystemMessage(system.format()),
-                                    HumanMessage(user.format(title=doc.meta.title, sentences=numbered))],
-                                   extra_body={"response_format": JSON_MODE})
-    except Exception as exc:  # openai raises many error types; all become one LLMError
-        raise client._error(exc) from None  # noqa: SLF001
+    messages = [SystemMessage(system.format()), HumanMessage(user.format(title=doc.meta.title, sentences=numbered))]
+    # the original error (which may echo the key) is neither the LLMError's cause nor its context
+    reply = client._call(lambda: client.chat.invoke(messages, extra_body={"response_format": JSON_MODE}))  # noqa: SLF001
     data = _json_object(str(reply.content)) or {}
     items = data.get("claims") if isinstance(data.get("claims"), list) else []
     claims, dropped = [], []

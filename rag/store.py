@@ -16,12 +16,14 @@ import json
 import shutil
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx
 import numpy as np
 
 from rag.boilerplate import RULES_VERSION
@@ -127,6 +129,35 @@ def set_aside(settings: Settings) -> Path:
     return aside
 
 
+@contextmanager
+def _server_errors(settings: Settings) -> Iterator[None]:
+    """A Chroma server that went away (or never came) is a clear error, not an httpx traceback;
+    the next call tries again, so a server that comes back is used without a restart."""
+    try:
+        yield
+    except (httpx.TransportError, ConnectionError):
+        raise RagError(f"cannot reach the Chroma server at {settings.chroma_url}: is `chroma run` still running "
+                       "there? (RAG_CHROMA_URL)") from None
+
+
+class _Guarded:
+    """A server collection whose calls raise ``_server_errors``' clear error when the server is gone."""
+
+    def __init__(self, collection: Any, settings: Settings) -> None:
+        self._collection, self._settings = collection, settings
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._collection, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with _server_errors(self._settings):
+                return attr(*args, **kwargs)
+
+        return call
+
+
 class Store:
     """One Chroma collection plus the build record that guards it."""
 
@@ -149,7 +180,8 @@ class Store:
         return None
 
     def exists(self) -> bool:
-        return self.settings.collection in {c.name for c in self.client.list_collections()}
+        with _server_errors(self.settings):
+            return self.settings.collection in {c.name for c in self.client.list_collections()}
 
     def collection(self, create: bool = True) -> Any:
         """The collection, created with our build record if missing; refuses a mismatched one."""
@@ -161,7 +193,8 @@ class Store:
         kwargs: dict[str, Any] = {"configuration": {"hnsw": {"space": "cosine"}}}
         if ef is not None:
             kwargs["embedding_function"] = ef
-        col = self.client.get_or_create_collection(self.settings.collection, metadata=dict(self.build), **kwargs)
+        with _server_errors(self.settings):
+            col = self.client.get_or_create_collection(self.settings.collection, metadata=dict(self.build), **kwargs)
         recorded = {k: (col.metadata or {}).get(k) for k in BUILD_KEYS}
         if recorded["rag_schema"] != self.build["rag_schema"]:
             raise IndexMismatchError(
@@ -176,8 +209,8 @@ class Store:
                 f"the index {self.settings.collection!r} was built differently ({diffs}). "
                 "Run `rag ingest --rebuild` to rebuild it, or restore the previous settings."
             )
-        self._collection = col
-        return col
+        self._collection = _Guarded(col, self.settings) if self.settings.chroma_url else col
+        return self._collection
 
     def reset(self) -> None:
         """Drop the collection (for --rebuild)."""
