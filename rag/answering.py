@@ -44,7 +44,12 @@ def _vectors_for(embedder: Embedder) -> WindowVectors:
 def _clean_question(question: Any, settings: Settings, notices: list[str]) -> str:
     if not isinstance(question, str) or not question.strip():
         raise InputError("empty question: ask something about the articles, e.g. 'Where did Putin invite Zelensky?'")
-    question = " ".join(question.split())
+    # A lone surrogate (a broken UTF-16 pair from a browser or JSON client, or bytes that are not
+    # UTF-8 in `rag ask`'s arguments) would crash the tokenizer: it becomes "?".
+    question = " ".join(question.encode("utf-8", "replace").decode("utf-8").split())
+    if not any(ch.isalnum() for ch in question):
+        raise InputError("the question has no words: ask something about the articles, e.g. 'Where did Putin "
+                         "invite Zelensky?'")
     if len(question) > settings.max_question_chars:
         notices.append(f"question truncated to {settings.max_question_chars} characters (RAG_MAX_QUESTION_CHARS)")
         question = question[: settings.max_question_chars]

@@ -156,7 +156,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     from rag.chunking import normalise_space
     from rag.retrieval import retrieve
 
-    hits = retrieve(args.query, k=args.k, filters=_filters(args), settings=_settings(args))
+    query = args.query.encode("utf-8", "replace").decode("utf-8")  # argv bytes that are not UTF-8
+    hits = retrieve(query, k=args.k, filters=_filters(args), settings=_settings(args))
     if args.json:
         print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
         return 0

@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import os
 import re
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -33,6 +34,7 @@ class Settings(BaseSettings):
         toml_file="rag.toml",
         extra="forbid",
         validate_default=True,
+        allow_inf_nan=False,  # RAG_MAX_FILE_MB=inf would pass "gt=0" and fail later, far from the setting
     )
 
     # --- where things live ---
@@ -95,6 +97,26 @@ class Settings(BaseSettings):
                 f"collection name {value!r} must be 3-512 characters of letters, digits, '.', '_' or '-', "
                 "starting and ending with a letter or digit"
             )
+        return value
+
+    @field_validator("home", "corpus", "prompts_dir", mode="before")
+    @classmethod
+    def _check_path_text(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must be a folder path, got an empty value (unset the variable to get the default)")
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(f"must be a folder path, got {value!r} with a NUL character")
+        return value
+
+    @field_validator("home")
+    @classmethod
+    def _check_home(cls, value: Path) -> Path:
+        try:
+            is_file = value.exists() and not value.is_dir()
+        except OSError as exc:  # a name too long, a folder on the way that cannot be looked into
+            raise ValueError(f"cannot use {str(value)!r}: {exc.strerror or exc}") from None
+        if is_file:
+            raise ValueError(f"{str(value)!r} is a file, not a folder: give a folder for the index (it is created if missing)")
         return value
 
     @field_validator("chroma_url")
@@ -160,6 +182,10 @@ def load_settings(**overrides: object) -> Settings:
     lines = unknown_env_vars()
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:  # rag.toml is read in Settings()
+        where = Path(str(Settings.model_config.get("toml_file") or "rag.toml")).resolve()
+        lines.append(f"  rag.toml ({where}) cannot be read: {exc}; fix it or remove it")
+        settings = None
     except ValidationError as exc:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "settings"
@@ -170,6 +196,8 @@ def load_settings(**overrides: object) -> Settings:
             else:
                 lines.append(f"  RAG_{field.upper()} ({field}): {err['msg']}")
         settings = None
+    if len(lines) == 1:  # one problem: one line (the CLI prints it as "error: invalid setting: ...")
+        raise ConfigError("invalid setting: " + lines[0].strip())
     if lines:
         raise ConfigError("invalid settings:\n" + "\n".join(lines))
     return settings  # type: ignore[return-value]

@@ -84,6 +84,15 @@ def _scan(folder: Path, max_bytes: int, report: IngestReport) -> dict[str, _File
     return found
 
 
+def _reread(item: _File, max_bytes: int) -> bytes:
+    """The file's bytes again, by the same rules as the scan (no links, regular files, size limit),
+    and only if they are the bytes the scan hashed: a file swapped or changed since is not indexed."""
+    data = read_bytes(item.path, max_bytes)
+    if content_sha(data) != item.sha:
+        raise Skip("changed while the folder was being indexed: run `rag ingest` again")
+    return data
+
+
 class _Stopwatch:
     """Seconds spent per stage, added up over files (IngestReport.stages)."""
 
@@ -100,10 +109,10 @@ class _Stopwatch:
 
 def _index_file(
     item: _File, store: Store, embedder: Embedder, config: ChunkerConfig, folder: Path,
-    step: Callable[[str, float], None], timed: _Stopwatch,
+    step: Callable[[str, float], None], timed: _Stopwatch, max_bytes: int,
 ) -> set[str]:
     """Load, split, chunk, embed and store one file; the ids of its chunks."""
-    data = timed("load", item.path.read_bytes)
+    data = timed("load", lambda: _reread(item, max_bytes))
     step(f"{item.source} (splitting)", 0.0)
     doc = timed("split", lambda: build_document(item.source, data, item.declared, folder=folder))
     chunks = timed("chunk", lambda: chunk_document(doc, config))
@@ -176,13 +185,25 @@ def _ingest(path: str | Path | None, rebuild: bool, settings: Settings, embedder
     skipped_paths = {prefix + s.source for s in report.skipped}
     todo = plan({p: f.sha for p, f in files.items()}, skipped_paths, index_state)
     name = {p: p[len(prefix):] for p in set(files) | set(index_state)}
+    # A link out of the folder that an older version followed is dropped, not kept as a skipped file's chunks.
+    links = {prefix + s.source for s in report.skipped if s.reason.startswith("symbolic link")}
+    dropped = {p: index_state[p].all_ids for p in todo.kept_skipped if p in links}
+    for p, ids in dropped.items():
+        store.delete(ids)
+        todo.kept_skipped.remove(p)
     report.warnings += [f"{name[p]}: skipped now, its previously indexed chunks are kept" for p in todo.kept_skipped]
 
-    retag = [p for p in todo.unchanged if index_state[p].meta.get("meta_sha") != meta_sha(files[p].declared)]
-    for p in retag:
+    max_bytes = int(settings.max_file_mb * 1e6)
+    retag = []
+    for p in [p for p in todo.unchanged if index_state[p].meta.get("meta_sha") != meta_sha(files[p].declared)]:
         item = files[p]
-        doc = build_document(item.source, item.path.read_bytes(), item.declared, folder=folder)
+        try:
+            doc = build_document(item.source, _reread(item, max_bytes), item.declared, folder=folder)
+        except Skip as reason:  # gone, swapped or emptied since the scan: its chunks are kept as they are
+            report.skipped.append(SkippedFile(item.source, str(reason)))
+            continue
         store.retag(index_state[p].all_ids, doc_metadata(doc))
+        retag.append(p)
 
     config = ChunkerConfig(settings.chunk_tokens, settings.chunk_overlap_sentences)
     timed = _Stopwatch(report.stages)
@@ -201,7 +222,7 @@ def _ingest(path: str | Path | None, rebuild: bool, settings: Settings, embedder
 
         state = index_state.get(p)
         try:
-            fresh = _index_file(item, store, embedder, config, folder, step, timed)  # type: ignore[arg-type]
+            fresh = _index_file(item, store, embedder, config, folder, step, timed, max_bytes)  # type: ignore[arg-type]
         except (Skip, OSError) as exc:  # all boilerplate, or the file vanished since the scan
             reason = str(exc) if isinstance(exc, Skip) else f"cannot read: {exc.strerror or exc}"
             report.skipped.append(SkippedFile(item.source, reason))
@@ -225,7 +246,7 @@ def _ingest(path: str | Path | None, rebuild: bool, settings: Settings, embedder
     report.updated = sorted(name[p] for p in todo.update if p not in failed)
     report.retagged = sorted(name[p] for p in retag)
     report.unchanged = sorted(name[p] for p in todo.unchanged if p not in retag)
-    report.removed = sorted(name[p] for p in todo.remove)
+    report.removed = sorted(name[p] for p in [*todo.remove, *dropped])
     lexical = timed("bm25", lambda: rebuild_lexical(store) if report.changed or rebuild else current_lexical(store))
     if report.changed or rebuild:
         forget_retrievers()  # searches in this process must see the new chunks

@@ -1,11 +1,19 @@
-"""Shared fixtures: isolated settings per test, a copy of the seeds, a small deterministic embedder."""
+"""Shared fixtures: isolated settings per test, a copy of the seeds, a small deterministic embedder,
+and the reliability suite's tally (tests/reliability): every test there counts what it tried (bad
+inputs, faults injected, concurrent calls) and what went wrong (failures, data lost); the session
+ends with the table, also written to ``eval/runs/reliability.json`` (or ``$RAG_RELIABILITY_REPORT``).
+It lives here, not in a conftest of its own, so ``from conftest import …`` names one module."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import shutil
 import socket
 import subprocess
+import threading
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -90,3 +98,43 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- reliability tally
+
+KINDS = ("bad inputs tried", "faults injected", "concurrent calls", "failures", "data lost")
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Tally:
+    """Counts shared by the suite's tests (thread-safe: concurrency tests add from threads)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def add(self, kind: str, n: int = 1) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown tally kind {kind!r}; one of {KINDS}")
+        with self._lock:
+            self.counts[kind] += n
+
+
+_TALLY = Tally()
+
+
+@pytest.fixture(scope="session")
+def tally() -> Tally:
+    return _TALLY
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _TALLY.counts:
+        return
+    terminalreporter.section("reliability suite")
+    for kind in KINDS:
+        terminalreporter.write_line(f"{kind:<18} {_TALLY.counts.get(kind, 0):>7}")
+    target = Path(os.environ.get("RAG_RELIABILITY_REPORT", _ROOT / "eval" / "runs" / "reliability.json"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({k: _TALLY.counts.get(k, 0) for k in KINDS}, indent=1) + "\n")
+    terminalreporter.write_line(f"written to {target}")
