@@ -532,7 +532,10 @@ def test_summaries_page_compares_the_outlets(app: App) -> None:
     page = open_page(app, "/summaries")
     main = page.locator(MAIN)
     assert main.locator("h1").first.inner_text().strip() == "Summaries"
-    assert "[1]" in main.locator('[data-testid="stMarkdownContainer"]').all_inner_texts().__str__()
+    # The summary renders after the title (it is computed on the first visit): wait for a cited line.
+    cited = main.locator('[data-testid="stMarkdownContainer"]').filter(has_text="[1]")
+    cited.first.wait_for(timeout=TIMEOUT_MS)
+    assert cited.count() >= 1
     shot(page, "summaries.png")
     main.get_by_role("tab", name="Compare outlets").click()
     main.get_by_label("Topic").fill("where the leaders should meet")
