@@ -131,10 +131,14 @@ def tally() -> Tally:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not _TALLY.counts:
         return
+    # Failures: what tests counted, plus every reliability test that failed or errored.
+    failed = sum(1 for key in ("failed", "error") for report in terminalreporter.stats.get(key, [])
+                 if "tests/reliability/" in getattr(report, "nodeid", "").replace("\\", "/"))
+    counts = {k: _TALLY.counts.get(k, 0) + (failed if k == "failures" else 0) for k in KINDS}
     terminalreporter.section("reliability suite")
     for kind in KINDS:
-        terminalreporter.write_line(f"{kind:<18} {_TALLY.counts.get(kind, 0):>7}")
+        terminalreporter.write_line(f"{kind:<18} {counts[kind]:>7}")
     target = Path(os.environ.get("RAG_RELIABILITY_REPORT", _ROOT / "eval" / "runs" / "reliability.json"))
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps({k: _TALLY.counts.get(k, 0) for k in KINDS}, indent=1) + "\n")
+    target.write_text(json.dumps(counts, indent=1) + "\n")
     terminalreporter.write_line(f"written to {target}")
