@@ -23,6 +23,7 @@ from rag.boilerplate import is_heading_like
 from rag.embeddings import Embedder
 from rag.errors import InputError
 from rag.evidence import Evidence
+from rag.lexical import LexicalIndex
 from rag.retrieval import Filters, Retriever
 from rag.types import Article
 
@@ -46,8 +47,7 @@ class ArticleText:
         return [s.start for s in self.sentences]
 
 
-def _build(retriever: Retriever) -> dict[str, ArticleText]:
-    lexical = retriever.lexical
+def _build(lexical: LexicalIndex) -> dict[str, ArticleText]:
     rows: dict[str, list[int]] = defaultdict(list)
     for row, meta in enumerate(lexical.metas):
         rows[meta["path"]].append(row)
@@ -75,19 +75,24 @@ def _build(retriever: Retriever) -> dict[str, ArticleText]:
     return library
 
 
-# Per retriever object: a retriever dropped after an ingest takes its library with it.
-_built: weakref.WeakKeyDictionary[Retriever, tuple[Any, dict[str, ArticleText]]] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+# Per BM25 index object: a retriever dropped after an ingest (or refreshed) takes its library with it.
+_built: weakref.WeakKeyDictionary[LexicalIndex, dict[str, ArticleText]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()  # guards _built; one build at a time (concurrent first calls wait for it)
+_vectors_lock = threading.Lock()
 
 
-def library_texts(retriever: Retriever) -> dict[str, ArticleText]:
-    """Every article of the index with its sentences, built once per index build."""
-    lexical = retriever.lexical
+def library_texts(retriever: Retriever, lexical: LexicalIndex | None = None) -> dict[str, ArticleText]:
+    """Every article of the index with its sentences, built once per index build.
+
+    ``lexical``: the BM25 index the caller is working with (default: the retriever's current one),
+    so that the library and the rows a filter selects come from the same build.
+    """
+    lexical = retriever.lexical if lexical is None else lexical
     with _lock:
-        cached = _built.get(retriever)
-        if cached is None or cached[0] is not lexical:
-            cached = _built[retriever] = (lexical, _build(retriever))
-        return cached[1]
+        library = _built.get(lexical)
+        if library is None:
+            library = _built[lexical] = _build(lexical)
+        return library
 
 
 def build_key(retriever: Retriever) -> str:
@@ -97,15 +102,16 @@ def build_key(retriever: Retriever) -> str:
 
 def select(retriever: Retriever, filters: Filters | dict[str, Any] | None = None) -> list[ArticleText]:
     """The articles the filters select, oldest first; a filter matching nothing raises InputError."""
-    library = library_texts(retriever)
+    lexical = retriever.lexical  # one build throughout, even if the retriever is refreshed meanwhile
+    library = library_texts(retriever, lexical)
     if not library:
         raise InputError("the library is empty: add articles with `rag ingest PATH` first")
-    checked = retriever._check(Filters.parse(filters))  # noqa: SLF001 - same package: one filter rule
-    mask = retriever._mask(checked)  # noqa: SLF001
+    checked = retriever._check(Filters.parse(filters), lexical)  # noqa: SLF001 - same package: one filter rule
+    mask = retriever._mask(checked, lexical)  # noqa: SLF001
     if mask is None:
         paths = set(library)
     else:
-        metas = retriever.lexical.metas
+        metas = lexical.metas
         paths = {metas[row]["path"] for row in np.flatnonzero(mask)}
     chosen = [library[p] for p in paths if library[p].sentences]
     return sorted(chosen, key=lambda a: (a.article.published or "9999", a.article.folder, a.article.source))
@@ -171,7 +177,7 @@ _vectors: weakref.WeakKeyDictionary[Any, SentenceVectors] = weakref.WeakKeyDicti
 
 def sentence_vectors(retriever: Retriever) -> SentenceVectors:
     """The process-wide sentence vector cache for this retriever's embedder."""
-    with _lock:
+    with _vectors_lock:
         if retriever.embedder not in _vectors:
             _vectors[retriever.embedder] = SentenceVectors(retriever.embedder)
         return _vectors[retriever.embedder]

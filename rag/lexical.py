@@ -6,6 +6,8 @@ import functools
 import hashlib
 import json
 import os
+import threading
+import uuid
 import re
 import shutil
 import unicodedata
@@ -150,17 +152,23 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         """Write the index atomically (a half-written folder is never read)."""
-        tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+        unique = f"{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"  # two savers never share a name
+        tmp = folder.with_name(folder.name + f".tmp{unique}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if self.ids:
             self._bm25.save(str(tmp / "bm25"), show_progress=False)
         with (tmp / "chunks.json").open("w", encoding="utf-8") as fh:
             json.dump({"fingerprint": self.fingerprint, "ids": self.ids, "texts": self.texts, "metas": self.metas}, fh)
-        old = folder.with_name(folder.name + f".old{os.getpid()}")
-        if folder.exists():
+        old = folder.with_name(folder.name + f".old{unique}")
+        try:
             folder.rename(old)
-        tmp.rename(folder)
+        except FileNotFoundError:
+            pass  # none yet, or another saver is swapping its own in
+        try:
+            tmp.rename(folder)
+        except OSError:  # another saver's index got there first: readers check its fingerprint anyway
+            shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
 
     @classmethod

@@ -34,19 +34,27 @@ class Filters:
         """Accept a Filters or a dict with keys source, outlet, date_from, date_to."""
         if raw is None or isinstance(raw, Filters):
             return raw or cls()
+        if not isinstance(raw, dict):
+            raise InputError(f"filters must be a mapping of {', '.join(FILTER_KEYS)} to values, got {type(raw).__name__}")
         unknown = set(raw) - set(FILTER_KEYS)
         if unknown:
-            raise InputError(f"unknown filter {sorted(unknown)}; allowed: {', '.join(FILTER_KEYS)}")
+            raise InputError(f"unknown filter {sorted(unknown, key=str)}; allowed: {', '.join(FILTER_KEYS)}")
 
-        def as_tuple(value: Any) -> tuple[str, ...]:
+        def as_tuple(key: str, value: Any) -> tuple[str, ...]:
             if value in (None, "", []):
                 return ()
-            return (value,) if isinstance(value, str) else tuple(value)
+            values = (value,) if isinstance(value, str) else value
+            if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) and v for v in values):
+                raise InputError(f"filter {key} must be a name or a list of names, got {value!r}")
+            return tuple(values)
 
         for key in ("date_from", "date_to"):
+            if raw.get(key) and not isinstance(raw[key], str):
+                raise InputError(f"filter {key} must be a date YYYY-MM-DD, got {raw[key]!r}")
             if raw.get(key):
                 check_date(raw[key], f"filter {key}")
-        return cls(as_tuple(raw.get("source")), as_tuple(raw.get("outlet")), raw.get("date_from"), raw.get("date_to"))
+        return cls(as_tuple("source", raw.get("source")), as_tuple("outlet", raw.get("outlet")), raw.get("date_from") or None,
+                   raw.get("date_to") or None)
 
     @property
     def empty(self) -> bool:
@@ -77,8 +85,10 @@ class Retriever:
         self.embedder = embedder or make_embedder(settings)
         self.store = store or Store(settings, self.embedder.model_id)
         self._lock = threading.Lock()
-        self._arrays: dict[str, np.ndarray] | None = None
-        self._known: dict[str, list[str]] | None = None
+        # Derived from one BM25 index and kept with it: a search that began before a refresh() uses
+        # the index it began with, never the old index's scores with the new index's metadata.
+        self._arrays: tuple[LexicalIndex, dict[str, np.ndarray]] | None = None
+        self._known: tuple[LexicalIndex, dict[str, list[str]]] | None = None
         self.lexical = self._load_lexical()
 
     def _load_lexical(self) -> LexicalIndex:
@@ -94,34 +104,40 @@ class Retriever:
         """Reload the BM25 side (after an ingest in this or another process)."""
         with self._lock:
             self.lexical = self._load_lexical()
-            self._arrays, self._known = None, None
+            self._arrays, self._known = None, None  # derived from the old index (rebuilt lazily)
 
-    def _meta_arrays(self) -> dict[str, np.ndarray]:
-        if self._arrays is None:
-            metas = self.lexical.metas
-            self._arrays = {
+    def _meta_arrays(self, lexical: LexicalIndex | None = None) -> dict[str, np.ndarray]:
+        lexical = self.lexical if lexical is None else lexical
+        cached = self._arrays
+        if cached is None or cached[0] is not lexical:
+            metas = lexical.metas
+            cached = self._arrays = (lexical, {
                 "source": np.array([m["source"] for m in metas], dtype=object),
                 "path": np.array([m["path"] for m in metas], dtype=object),
                 "outlet": np.array([m["outlet"].lower() for m in metas], dtype=object),
                 "published_ord": np.array([m["published_ord"] for m in metas], dtype=np.int64),
-            }
-        return self._arrays
+            })
+        return cached[1]
 
-    def known(self) -> dict[str, list[str]]:
+    def known(self, lexical: LexicalIndex | None = None) -> dict[str, list[str]]:
         """Sources and outlets in the index (for help texts and filter checks)."""
-        if self._known is None:
-            metas = self.lexical.metas
-            self._known = {
+        lexical = self.lexical if lexical is None else lexical
+        cached = self._known
+        if cached is None or cached[0] is not lexical:
+            metas = lexical.metas
+            cached = self._known = (lexical, {
                 "source": sorted({m["source"] for m in metas}),
                 "path": sorted({m["path"] for m in metas}),
                 "outlet": sorted({m["outlet"] for m in metas}),
-            }
-        return self._known
+            })
+        return cached[1]
 
-    def _check(self, filters: Filters) -> Filters:
+    def _check(self, filters: Filters, lexical: LexicalIndex | None = None) -> Filters:
+        """``filters`` with their values spelt as the index spells them; unknown values raise InputError."""
         if filters.empty:
             return filters
-        known = self.known()
+        lexical = self.lexical if lexical is None else lexical
+        known = self.known(lexical)
         # A source is a file name inside its folder, or (unambiguous across folders) its path.
         spelling = {v.lower(): v for v in known["source"] + known["path"]}
         bad = [v for v in filters.sources if v.lower() not in spelling]
@@ -133,7 +149,7 @@ class Retriever:
             raise InputError(f"unknown outlet {bad}; known: {', '.join(known['outlet'])}")
         checked = Filters(tuple(spelling[v.lower()] for v in filters.sources),
                           tuple(outlets[v.lower()] for v in filters.outlets), filters.date_from, filters.date_to)
-        mask = self._mask(checked)
+        mask = self._mask(checked, lexical)
         if mask is not None and not mask.any():
             raise InputError(f"no article matches the filters ({checked.describe()}): widen them, or see `rag list`")
         return checked
@@ -152,11 +168,13 @@ class Retriever:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    def _mask(self, f: Filters) -> np.ndarray | None:
+    def _mask(self, f: Filters, lexical: LexicalIndex | None = None) -> np.ndarray | None:
+        """Rows of ``lexical`` (default: the current BM25 index) that the filters select."""
         if f.empty:
             return None
-        arrays = self._meta_arrays()
-        mask = np.ones(len(self.lexical), dtype=bool)
+        lexical = self.lexical if lexical is None else lexical
+        arrays = self._meta_arrays(lexical)
+        mask = np.ones(len(lexical), dtype=bool)
         if f.sources:
             mask &= np.isin(arrays["source"], list(f.sources)) | np.isin(arrays["path"], list(f.sources))
         if f.outlets:
@@ -174,9 +192,9 @@ class Retriever:
         k = self.settings.top_k if k is None else k
         if not isinstance(k, int) or k < 1:
             raise InputError(f"k must be a whole number of at least 1, got {k!r}")
-        f = self._check(Filters.parse(filters))
+        lexical = self.lexical  # one BM25 index for the whole search, even if refresh() runs meanwhile
+        f = self._check(Filters.parse(filters), lexical)
         n = max(self.settings.candidates, k)
-        lexical = self.lexical
         row_of = lexical.row_of
 
         vector = self.embedder.embed([query])[0]
@@ -184,7 +202,7 @@ class Retriever:
             query_embeddings=[vector], n_results=min(n, len(lexical)), where=self._where(f), include=["distances"]
         )
         dense_rows = [row_of[i] for i in dense["ids"][0] if i in row_of]
-        bm25_rows = [row for row, _ in lexical.top(query, n, self._mask(f))]
+        bm25_rows = [row for row, _ in lexical.top(query, n, self._mask(f, lexical))]
         fused = _rrf([dense_rows, bm25_rows], self.settings.rrf_k)
         dense_rank = {row: r for r, row in enumerate(dense_rows)}
         bm25_rank = {row: r for r, row in enumerate(bm25_rows)}

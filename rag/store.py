@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -75,6 +76,9 @@ def doc_metadata(doc: Document) -> dict[str, Any]:
     }
 
 
+_OPEN_LOCK = threading.Lock()
+
+
 def make_client(settings: Settings) -> Any:
     """A Chroma client for the settings, with telemetry off (no network)."""
     import chromadb
@@ -94,15 +98,17 @@ def make_client(settings: Settings) -> Any:
             raise RagError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
     settings.home.mkdir(parents=True, exist_ok=True)
     try:
-        try:
-            return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
-        except Exception:
-            # chromadb keeps one client per path in the process: after another process rebuilt the
-            # index in place, that client reads the old files. Open afresh once before giving up.
-            from chromadb.api.client import SharedSystemClient
+        # chromadb's first client for a path is not safe to create from several threads at once.
+        with _OPEN_LOCK:
+            try:
+                return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+            except Exception:
+                # chromadb keeps one client per path in the process: after another process rebuilt
+                # the index in place, that client reads the old files. Open afresh once before giving up.
+                from chromadb.api.client import SharedSystemClient
 
-            SharedSystemClient.clear_system_cache()
-            return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+                SharedSystemClient.clear_system_cache()
+                return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
     except Exception as exc:  # the Rust bindings raise InternalError, sqlite3 its own: all mean "unreadable"
         raise IndexCorruptError(
             f"the index at {settings.chroma_path} cannot be opened ({_first_line(exc)}). Rebuild it with "
