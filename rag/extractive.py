@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -212,25 +213,35 @@ class WindowVectors:
         self.exact_top = exact_top or EXACT_TOP  # the bench sets it very high to measure the old way
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sums: OrderedDict[str, dict[tuple[int, int], np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def exact(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        with self._lock:
+            found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            for text, vec in zip(missing, self.embedder.embed(missing)):
-                self._cache[text] = vec
-            while len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+            found.update(zip(missing, self.embedder.embed(missing)))
+            with self._lock:  # threads share the cache: eviction never pulls a vector from under a reader
+                for text in missing:
+                    self._cache[text] = found[text]
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
 
     def _sentence_sums(self, hits: list[Hit]) -> list[dict[tuple[int, int], np.ndarray]]:
-        missing = [h for h in dict.fromkeys(hits) if h.chunk_id not in self._sums]
+        with self._lock:
+            found = {h.chunk_id: self._sums[h.chunk_id] for h in hits if h.chunk_id in self._sums}
+        missing = [h for h in dict.fromkeys(hits) if h.chunk_id not in found]
         if missing:
             spans = [[(a - h.start, b - h.start) for a, b in h.sentence_spans] for h in missing]
             for hit, sums in zip(missing, self.embedder.span_sums([h.text for h in missing], spans)):  # type: ignore[attr-defined]
-                self._sums[hit.chunk_id] = dict(zip(hit.sentence_spans, sums))
-            while len(self._sums) > self.chunks:
-                self._sums.popitem(last=False)
-        return [self._sums[h.chunk_id] for h in hits]
+                found[hit.chunk_id] = dict(zip(hit.sentence_spans, sums))
+            with self._lock:
+                for hit in missing:
+                    self._sums[hit.chunk_id] = found[hit.chunk_id]
+                while len(self._sums) > self.chunks:
+                    self._sums.popitem(last=False)
+        return [found[h.chunk_id] for h in hits]
 
     def approximate(self, cands: list[tuple[Evidence, ...]], hits: list[Hit]) -> np.ndarray | None:
         """Unit vectors of the windows from their chunk's context; None when the embedder cannot."""
