@@ -23,7 +23,7 @@ Tests start it with ``running(mode)`` (below), which yields the base URL and alw
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
 import json
 import re
 import socket
@@ -34,7 +34,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+
+import pytest
 
 MODES = ("ok", "slow", "401", "429", "500", "malformed", "endless")
 SLOW_S = 60.0
@@ -177,14 +178,29 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def shared_conftest():  # noqa: ANN201 - the module
-    """tests/conftest.py (free_port, stop_process, SEEDS...): ``import conftest`` here finds this folder's."""
-    name = "_rag_shared_conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "conftest.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    """tests/conftest.py (free_port, stop_process, SEEDS, the tally…), the one module every test imports."""
+    return importlib.import_module("conftest")
+
+
+@contextmanager
+def llm_url(mode: str | None, *, probe_ok: bool = True) -> Iterator[str]:
+    """The base URL of a fault server in ``mode``; for None ("down"), a port nothing listens on."""
+    if mode is None:
+        yield f"http://127.0.0.1:{shared_conftest().free_port()}/v1"
+        return
+    with running(mode, probe_ok=probe_ok) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def no_cached_probe() -> Iterator[None]:
+    """No reachability verdict of an earlier test's server is reused (rag.llm caches them); applies
+    to every test module that imports it."""
+    import rag.llm
+
+    rag.llm._REACHABLE.clear()  # noqa: SLF001
+    yield
+    rag.llm._REACHABLE.clear()  # noqa: SLF001
 
 
 @contextmanager

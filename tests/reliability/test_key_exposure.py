@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _fault_llm import running, shared_conftest
+from _fault_llm import llm_url, no_cached_probe, running, shared_conftest  # noqa: F401 - an autouse fixture
 
 import rag.llm
 from rag import answer, answer_stream
@@ -47,20 +47,11 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return shared_conftest().seed_index(tmp_path_factory.mktemp("key-index"))
 
 
-@pytest.fixture(autouse=True)
-def _no_cached_probe() -> Iterator[None]:
-    rag.llm._REACHABLE.clear()
-    yield
-    rag.llm._REACHABLE.clear()
-
-
 @contextmanager
 def llm_at(fault: str) -> Iterator[str]:
+    """The base URL of a server with ``fault`` (for "down", a port nothing listens on)."""
     mode, probe_ok = FAULTS[fault]
-    if mode is None:
-        yield f"http://127.0.0.1:{shared_conftest().free_port()}/v1"
-        return
-    with running(mode, probe_ok=probe_ok) as url:
+    with llm_url(mode, probe_ok=probe_ok) as url:
         yield url
 
 
