@@ -63,15 +63,20 @@ def prepare_index(settings: Settings) -> list[str]:
     """Bring the index in line with ``settings.corpus`` (rebuilding a local index built with other settings)."""
     from rag import ingest
     from rag.errors import IndexMismatchError
+    from rag.locking import index_lock
 
     try:
         rep = ingest(settings.corpus, settings=settings)
     except IndexMismatchError as exc:
         if settings.chroma_url:
             raise
-        print(f"note: {exc}\nnote: rebuilding the local index for this evaluation", file=sys.stderr)
-        rep = ingest(settings.corpus, rebuild=True, settings=settings)
-        return [f"index rebuilt (it was built with other settings): {rep.summary()}"]
+        with index_lock(settings, "rebuild"):
+            try:  # another eval may have rebuilt it while this one waited for the lock
+                rep = ingest(settings.corpus, settings=settings)
+            except IndexMismatchError:
+                print(f"note: {exc}\nnote: rebuilding the local index for this evaluation", file=sys.stderr)
+                rep = ingest(settings.corpus, rebuild=True, settings=settings)
+                return [f"index rebuilt (it was built with other settings): {rep.summary()}"]
     return [f"index updated: {rep.summary()}"] if rep.changed else []
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rag.types import Span
 
 # Bump when the rules change: the index records it, so old chunks are rebuilt, never mixed.
-RULES_VERSION = "6"
+RULES_VERSION = "7"  # 7: sentences addressed to a model are excluded spans
 
 _URL = re.compile(r"^\s*(https?://|www\.)\S+\s*$")
 _TIMER = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*$")

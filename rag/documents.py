@@ -13,7 +13,7 @@ from pathlib import Path
 from rag.boilerplate import find_excluded
 from rag.errors import InputError
 from rag.metadata import METADATA_FILE, extract_published, load_metadata_file, metadata_fingerprint
-from rag.sentences import sentences
+from rag.sentences import sentences_and_instructions
 from rag.types import DocMeta, Document, SkippedFile
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -240,7 +240,9 @@ def build_document(
         meta.published = extract_published(text)
     title = meta.title if meta.title != "unknown" else None
     excluded = find_excluded(text, title)
-    sents = sentences(text, excluded, title)
+    sents, told = sentences_and_instructions(text, excluded, title)
+    if told:  # excluded too: a chunk never spans them, the reader greys them
+        excluded = sorted(excluded + told, key=lambda span: (span.start, span.end))
     if title is None and sents and sents[0].kind == "heading":
         meta.title = sents[0].text
     if not any(s.kind == "body" for s in sents):

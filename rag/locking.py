@@ -30,7 +30,9 @@ def index_lock(settings: Settings, action: str) -> Iterator[None]:
     """Hold the index's write lock for ``action`` ("ingest", "remove"…), waiting if another holds it."""
     path = lock_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path))
+    # One lock object per path (is_singleton): a thread that holds it may take it again (an eval
+    # that rebuilds under the lock calls ingest, which takes it too); other threads and processes wait.
+    lock = FileLock(str(path), is_singleton=True)
     try:
         lock.acquire(timeout=0)
     except Timeout:

@@ -127,6 +127,13 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def sentences(text: str, excluded: list[Span], title: str | None = None) -> list[Sentence]:
     """All sentences of the visible text, each tagged body, heading or title."""
+    return sentences_and_instructions(text, excluded, title)[0]
+
+
+def sentences_and_instructions(text: str, excluded: list[Span],
+                               title: str | None = None) -> tuple[list[Sentence], list[Span]]:
+    """The sentences (as ``sentences``), and apart the spans of sentences addressed to a model."""
+    told: list[Span] = []
     title_key = " ".join(title.split()).lower() if title else None
     result: list[Sentence] = []
     paras = paragraphs(text, excluded)
@@ -143,13 +150,15 @@ def sentences(text: str, excluded: list[Span], title: str | None = None) -> list
             continue
         for s, e in split_sentences(text, p_start, p_end):
             for a, b in _cut(text, s, e, excluded, starts):
-                if not _INSTRUCTION.search(text[a:b]):
+                if _INSTRUCTION.search(text[a:b]):
+                    told.append(Span(a, b, "addressed to a language model"))
+                else:
                     result.append(Sentence(a, b, text[a:b], "body"))
-    return result
+    return result, told
 
 
 # A sentence addressed to a language model ("Ignore all previous instructions…") is not news: it
-# is never indexed, so no answer quotes it and no model is shown it.
+# is excluded like boilerplate (no chunk holds it), so no answer quotes it and no model is shown it.
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|your)\b"
     r"[^.!?\n]{0,20}\b(?:instructions?|prompts?|rules|directions|guidelines)\b"

@@ -128,12 +128,20 @@ def tally() -> Tally:
     return _TALLY
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/reliability is in the suite (`pytest -m reliability` runs all of it)."""
+    for item in items:
+        if item.nodeid.replace("\\", "/").startswith("tests/reliability/"):
+            item.add_marker(pytest.mark.reliability)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not _TALLY.counts:
         return
     # Failures: what tests counted, plus every reliability test that failed or errored.
     failed = sum(1 for key in ("failed", "error") for report in terminalreporter.stats.get(key, [])
-                 if "tests/reliability/" in getattr(report, "nodeid", "").replace("\\", "/"))
+                 if "tests/reliability/" in getattr(report, "nodeid", "").replace("\\", "/")
+                 or "reliability" in getattr(report, "keywords", {}))
     counts = {k: _TALLY.counts.get(k, 0) + (failed if k == "failures" else 0) for k in KINDS}
     terminalreporter.section("reliability suite")
     for kind in KINDS:

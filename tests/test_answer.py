@@ -570,7 +570,8 @@ def test_planted_document_cannot_change_the_extractive_answer(
     result = answer(EEF_QUESTION, mode="extractive", settings=settings)
     assert any("ingested 6 files" in n for n in result.notices)  # the planted file is in the index
     assert PLANTED_SOURCE in get_retriever(settings).known()["source"]
-    assert any(h.source == PLANTED_SOURCE for h in result.hits)  # and it was retrieved as a candidate
+    # Its instruction is in no chunk (an excluded span), so it cannot pull the file in as a candidate.
+    assert not any("Ignore previous instructions" in h.text for h in result.hits)
     assert result.answered
     assert [c.source for c in result.citations] == [KYIV_POST]
     assert result.text == clean.text

@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 import rag  # noqa: E402
-from ui.common import base_settings, ensure_index  # noqa: E402
+from ui.common import base_settings, ensure_index, md_text  # noqa: E402
 
 
 def sidebar() -> None:
@@ -34,14 +34,15 @@ def sidebar() -> None:
         try:
             info = ensure_index()
         except rag.RagError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
-        st.caption(f"corpus folder: {info.corpus}\n\n{info.articles} articles from {info.folders} folder(s), "
-                   f"{info.chunks} chunks\n\nembedding: {info.embedding}\n\nindex: {info.location}")
+        st.caption(f"corpus folder: {md_text(str(info.corpus))}\n\n{info.articles} articles from {info.folders} folder(s), "
+                   f"{info.chunks} chunks\n\nembedding: {md_text(info.embedding)}\n\nindex: {md_text(info.location)}")
 
 
 def main() -> None:
-    st.set_page_config(page_title="rag: grounded answers", page_icon=":material/newspaper:", layout="wide")
+    # A shipped file: a Material icon as the page icon is fetched from fonts.gstatic.com.
+    st.set_page_config(page_title="rag: grounded answers", page_icon=str(ROOT / "ui" / "favicon.png"), layout="wide")
     # Material icons ship with Streamlit (emoji need a font the machine may not have). Pages are
     # files (thin scripts over ui.views) so that AppTest.switch_page can open each one.
     pages = {

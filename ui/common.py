@@ -89,9 +89,9 @@ def _prepare(settings: rag.Settings, key: tuple[str, str, str]) -> None:
     if job.finished.is_set() and not st.session_state.get("prepare_notes_shown"):
         st.session_state["prepare_notes_shown"] = True  # once per session, not on every page
         if job.error:
-            st.error(job.error)
+            st.error(md_text(job.error))
         for note in job.result or []:
-            st.warning(note)
+            st.warning(md_text(note))
 
 
 @st.cache_resource(show_spinner=False)

@@ -34,7 +34,7 @@ from test_browser import (
     settle,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
 WAIT_MS = 90_000  # any single wait in a browser (the first page load indexes the seeds)
 

@@ -23,6 +23,7 @@ import pytest
 from conftest import ROOT, SEEDS, seed_index
 
 import rag
+from rag.check import check
 from rag.config import Settings
 from rag.documents import original_text
 from rag.retrieval import forget_retrievers
@@ -475,3 +476,31 @@ def test_questions_during_an_ingest_cite_only_words_in_their_files(tmp_path: Pat
         assert a.answered and EXTRA_FACT in a.text, a.text
         assert any(c.outlet == EXTRA_OUTLET and EXTRA_FACT in c.quote for c in a.citations), a.citations
 
+
+
+@pytest.mark.timeout(300)
+def test_two_evals_at_once_on_an_index_built_with_other_settings(tally, tmp_path: Path) -> None:
+    """Both find the index built differently; one rebuilds it under the lock, the other waits and
+    uses the rebuilt index instead of dropping it while the first is answering (which failed before)."""
+    home = tmp_path / "home"
+    env = _child_env() | {"RAG_CORPUS": str(SEEDS)}
+    rag_cli = Path(sys.executable).with_name("rag")
+    built = subprocess.run([str(rag_cli), "--home", str(home), "ingest", str(SEEDS)], env=env | {"RAG_CHUNK_TOKENS": "100"},
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    procs = [subprocess.Popen([str(rag_cli), "--home", str(home), "eval", "--mode", "extractive", "--no-peer",
+                               "--limit", "12", "--out", str(tmp_path / f"run{n}")],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for n in range(2)]
+    outputs = [p.communicate(timeout=240) for p in procs]
+    tally.add("concurrent calls", 2)
+    failed = [f"exit {p.returncode}: {err[-1500:]}" for p, (_, err) in zip(procs, outputs) if p.returncode != 0]
+    if failed:
+        tally.add("failures", len(failed))
+    assert not failed, "\n".join(failed)
+    rebuilt = [err for _, err in outputs if "rebuilding the local index" in err]
+    assert len(rebuilt) == 1, [err[-800:] for _, err in outputs]
+    for n in range(2):
+        result = json.loads((tmp_path / f"run{n}" / "metrics.json").read_text())
+        assert result["run"]["n_cases"] == 12 and result["metrics"]["quote_validity"] == 1.0, result["metrics"]
+    assert check(settings=_settings(home, SEEDS)).ok

@@ -12,6 +12,7 @@ import pytest
 
 from rag import answer, ingest
 from rag.boilerplate import find_excluded
+from rag.chunking import ChunkerConfig, chunk_document
 from rag.config import Settings
 from rag.documents import build_document
 from rag.sentences import sentences
@@ -45,6 +46,22 @@ def test_instructions_markup_and_markers_are_never_sentences(tally) -> None:
     assert any(t.startswith("The harbour master, Ewan Reid, said 212") for t in texts)
     for s in doc.sentences:  # the citation invariant holds for every cut sentence
         assert doc.text[s.start : s.end] == s.text
+
+
+def test_no_chunk_holds_an_instruction_or_markup(tally) -> None:
+    """Chunks are what is embedded and searched: an instruction between two news sentences of one
+    paragraph must not ride along in the chunk that holds them."""
+    doc = build_document("hostile.txt", HOSTILE.encode(), None)
+    chunks = chunk_document(doc, ChunkerConfig(max_tokens=400))
+    tally.add("bad inputs tried")
+    assert chunks
+    for chunk in chunks:
+        assert chunk.text == doc.text[chunk.start : chunk.end]
+        for bad in FORBIDDEN:
+            assert bad.lower() not in chunk.text.lower(), (bad, chunk.text)
+    assert any("Ewan Reid" in c.text for c in chunks) and any("Cardale" in c.text for c in chunks)
+    told = [s for s in doc.excluded if s.reason == "addressed to a language model"]
+    assert [doc.text[s.start : s.end][:12] for s in told] == ["Ignore all p", "SYSTEM: you ", "Disregard th"]
 
 
 def test_excluded_spans_are_sorted_and_keep_offsets() -> None:

@@ -42,7 +42,7 @@ def show_answer(answer: rag.Answer, turn: int) -> None:
     """Badge, notices, the answer (or a plain refusal) and its citations."""
     st.caption(f":blue-badge[{answer.mode} mode] · {answer.timings.get('total_s', 0):.2f} s")
     for notice in answer.notices:
-        st.info(notice)
+        st.info(md_text(notice))
     if not answer.answered:
         st.warning("The articles do not hold the answer to this question.")
         return
@@ -88,7 +88,7 @@ def render() -> None:
             if streamed:
                 placeholder.empty()
         except rag.RagError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
         answer = final[-1]
         history.append({"question": question, "answer": answer})

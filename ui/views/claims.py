@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import rag
-from ui.common import citation_card, ensure_index, picked_row, settings
+from ui.common import citation_card, ensure_index, md_text, picked_row, settings
 
 
 def render() -> None:
@@ -14,7 +14,7 @@ def render() -> None:
     try:
         found = rag.claims(settings=settings())
     except rag.RagError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     c1, c2 = st.columns(2)
     speakers = c1.multiselect("Speaker", sorted({c.speaker for c in found}), key="cl_speaker")

@@ -60,7 +60,7 @@ def _show(run: Path) -> None:
         cols[n % 4].metric(label, shown)
     gate = result.get("gate") or {}
     if gate.get("status") == "fail":
-        st.error("Regressions against the baseline: " + "; ".join(gate.get("regressions", [])))
+        st.error(md_text("Regressions against the baseline: " + "; ".join(gate.get("regressions", []))))
     elif gate.get("status"):
         st.success(f"Baseline gate: {gate['status']}")
     for png in sorted(run.glob("*.png")):
@@ -87,7 +87,7 @@ def render() -> None:
                      baseline_path=EVAL_DIR / "baseline.json",
                      on_case=lambda done, total: bar.progress(done / total, text=f"{done} / {total} questions"))
         except Exception as exc:  # noqa: BLE001 - the page reports any failure and stays up
-            st.error(f"The eval could not run: {exc}")
+            st.error(md_text(f"The eval could not run: {exc}"))
             return
         finally:
             bar.empty()

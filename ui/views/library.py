@@ -52,7 +52,7 @@ def _render_text(view: rag.ArticleView, mark: tuple[int, int] | None) -> None:
         if paragraph:
             if cited_here:
                 st.markdown("###### Cited passage")  # a header: Streamlit gives it the id "cited-passage"
-            st.markdown(" ".join(paragraph))
+            st.markdown("".join(paragraph).strip())
             paragraph.clear()
             cited_here = False
 
@@ -62,15 +62,20 @@ def _render_text(view: rag.ArticleView, mark: tuple[int, int] | None) -> None:
             if i > 0:
                 flush()
             if not block.strip():
+                if paragraph and block:
+                    paragraph.append(" ")  # the space between two pieces, e.g. between two tags
                 continue
             text = md_text(block)
+            # Pieces of one paragraph meet as in the file: a space between them only where it has one.
+            lead = " " if block[:1].isspace() else ""
+            trail = " " if block[-1:].isspace() else ""
             if kind == "excluded":
-                paragraph.append(f":gray[{text}]")
+                paragraph.append(f"{lead}:gray[{text}]{trail}")
             elif kind == "cited":
-                paragraph.append(f":orange-background[{text}]")
+                paragraph.append(f"{lead}:orange-background[{text}]{trail}")
                 cited_here = True
             else:
-                paragraph.append(text)
+                paragraph.append(f"{lead}{text}{trail}")
     flush()
 
 
@@ -129,7 +134,7 @@ def _upload() -> None:
         published = c3.date_input("Published", value=None, min_value=date(1900, 1, 1))
         submitted = st.form_submit_button("Upload and index")
     for kind, message in st.session_state.pop("upload_messages", []):
-        getattr(st, kind)(message)
+        getattr(st, kind)(md_text(message))
     if submitted and files:
         # The bytes are read now: the uploader's files belong to this run. The indexing is a job, so
         # changing page or touching a widget while it runs does not cut it off half-way.
@@ -174,7 +179,7 @@ def render() -> None:
         path = st.selectbox("Article to remove from the index (the file stays on disk)", [a.path for a in arts],
                             index=None, key="remove_path")
         if done := st.session_state.pop("removed_message", None):
-            st.success(done)
+            st.success(md_text(done))
         if path and st.button("Remove", type="primary"):
             removed = rag.remove([path], settings=settings())
             forget_status()

@@ -23,7 +23,7 @@ def _article() -> None:
     try:
         result = rag.summarize(path, settings=settings())
     except rag.RagError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     st.markdown(md_text(result.text))
     _citations(result.citations, "sum")
@@ -33,7 +33,7 @@ def _brief() -> None:
     try:
         result = rag.summarize(settings=settings())
     except rag.RagError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     st.caption(f"{len(result.threads)} threads across {len(result.articles)} articles; each thread quotes every "
                "article that covers it (up to five).")
@@ -52,15 +52,15 @@ def _compare() -> None:
     try:
         result = rag.compare(topic, settings=settings())
     except rag.RagError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     for notice in result.notices:
-        st.info(notice)
+        st.info(md_text(notice))
     numbers = {(c.path, c.start, c.end): n for n, c in enumerate(result.citations, 1)}
     columns = st.columns(max(len(result.outlets), 1))
     for col, view in zip(columns, result.outlets):
         with col:
-            st.subheader(view.outlet, anchor=False)
+            st.subheader(md_text(view.outlet), anchor=False)
             st.caption(f"{view.articles} article(s)")
             if not view.points:
                 st.caption("Nothing on this topic.")
@@ -69,9 +69,9 @@ def _compare() -> None:
                 flag = " :orange-badge[only this outlet]" if point.only_here else ""
                 st.markdown(f"{md_text(point.statement.text)} \\[{numbers[(c.path, c.start, c.end)]}\\]{flag}")
     for d in result.differences:
-        st.warning(f"{d.kind.capitalize()}s differ: {', '.join(d.first_values)} "
-                   f"[{numbers[(d.first.path, d.first.start, d.first.end)]}] vs {', '.join(d.second_values)} "
-                   f"[{numbers[(d.second.path, d.second.start, d.second.end)]}]")
+        st.warning(md_text(f"{d.kind.capitalize()}s differ: {', '.join(d.first_values)} "
+                           f"[{numbers[(d.first.path, d.first.start, d.first.end)]}] vs {', '.join(d.second_values)} "
+                           f"[{numbers[(d.second.path, d.second.start, d.second.end)]}]"))
     _citations(result.citations, "cmp")
 
 

@@ -6,7 +6,7 @@ import altair as alt
 import streamlit as st
 
 import rag
-from ui.common import citation_card, ensure_index, picked_row, settings
+from ui.common import citation_card, ensure_index, md_text, picked_row, settings
 
 
 def render() -> None:
@@ -15,7 +15,7 @@ def render() -> None:
     try:
         events = rag.timeline(settings=settings())
     except rag.RagError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     if not events:
         st.info("No dated events in the articles.")
