@@ -931,8 +931,30 @@ def _attributed(text: str, source: frozenset[str]) -> bool:
     quotation. "An arrangement with the examinations board" is not the board saying anything."""
     sentences = _sentences(text)
     said = [bool(set(tokenize(s)) & _SPEECH) or bool(re.search(r"[“”\"]", s)) for s in sentences]
-    named = [source <= set(tokenize(s)) for s in sentences]
+    # Named inside someone's quoted words ("…if Zelensky is ready, let him come,” Putin said) is
+    # being spoken of, not speaking.
+    named = [source <= set(tokenize(_unquoted(s))) for s in sentences]
     return any(named[i] and any(said[i : i + 2]) and _speaks(sentences[i], source) for i in range(len(named)))
+
+
+_CURLY_QUOTE = re.compile(r"“[^”]*”")
+_STRAIGHT_QUOTE = re.compile(r'"[^"]*"')
+
+
+def _unquoted(sentence: str) -> str:
+    """The sentence without the words inside quotation marks, also a quotation that began in the
+    sentence before (text up to a closing mark) or goes on in the next (text after an opening one)."""
+    text = _CURLY_QUOTE.sub(" ", sentence)
+    if "”" in text:
+        text = text[text.rindex("”") + 1 :]
+    if "“" in text:
+        text = text[: text.index("“")]
+    text = _STRAIGHT_QUOTE.sub(" ", text) if text.count('"') % 2 == 0 else text
+    if text.count('"') == 1:
+        at = text.index('"')
+        closing = at > 0 and text[at - 1] in ",.!?;:—–-"
+        text = text[at + 1 :] if closing else text[:at]
+    return text
 
 
 def _speaks(sentence: str, source: frozenset[str]) -> bool:

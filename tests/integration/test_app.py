@@ -123,7 +123,7 @@ def test_library_lists_every_article_and_reads_one(app: AppTest) -> None:
 
 def test_upload_is_indexed_with_its_metadata_and_answered(app: AppTest) -> None:
     _submit_upload(_library(app), "bridge.txt", BRIDGE, outlet="Alde Gazette")
-    assert [s.value for s in app.success] == ["bridge.txt: added as bridge.txt (1 chunk)."]
+    assert [_plain(s.value) for s in app.success] == ["bridge.txt: added as bridge.txt (1 chunk)."]
     assert "Alde Gazette" in set(app.dataframe[0].value["outlet"])
     app.switch_page("screens/ask.py").run()
     _ask(app, "What did the Kestrel footbridge cost?")
@@ -134,10 +134,10 @@ def test_upload_is_indexed_with_its_metadata_and_answered(app: AppTest) -> None:
 def test_duplicate_and_bad_uploads_are_reported_and_nothing_is_indexed(app: AppTest) -> None:
     _library(app)
     _submit_upload(app, "again.txt", (SEEDS / "002_a1fdc86be33cb0dc.txt").read_bytes())
-    assert "already in the library as" in app.warning[0].value
+    assert "already in the library as" in _plain(app.warning[0].value)
     for name, data in [("empty.txt", b""), ("binary.txt", bytes(range(256)) * 8)]:
         _submit_upload(app, name, data)
-        assert len(app.error) == 1 and app.error[0].value.startswith(name), [e.value for e in app.error]
+        assert len(app.error) == 1 and _plain(app.error[0].value).startswith(name), [e.value for e in app.error]
     assert len(app.dataframe[0].value) == 5
 
 
@@ -205,7 +205,7 @@ def test_summaries_page_article_brief_and_comparison(app: AppTest) -> None:
     app.text_input(key="cmp_topic").set_value("where the leaders should meet")
     app.button[[b.label for b in app.button].index("Compare the outlets")].click().run()
     assert not app.exception, app.exception
-    outlets = {h.value for h in app.subheader}
+    outlets = {_plain(h.value) for h in app.subheader}
     assert {"Kyiv Post", "RT", "The Moscow Times"} <= outlets
 
 
