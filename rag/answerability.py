@@ -45,6 +45,22 @@ _ONE_SPAN = re.compile(r"\b(?:an?(?: few| couple of)?|another|one more)\s+(?:min
                        r"decade)s?\b", re.I)
 
 
+# A number right after a capitalised word (not a month, weekday, sentence opening or currency)
+# names the thing ("Precinct 9", "Ward 2", "Route 9 to") unless what follows is what it counts
+# ("By Tuesday 120 people", "Brent 90 dollars").
+_LABEL_BEFORE = re.compile(r"(?<![.!?]\s)(?<!^)\b(?!(?:" + _MONTHS + r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)"
+                           r"(?!(?:US|USD|EUR|GBP|Rs|No)\b)[A-Z][a-z]+\s$")
+
+
+def _labelled(after: str) -> bool:
+    """Whether what follows a number leaves it a label: punctuation, the end, or a function word."""
+    m = re.match(r"\s*([A-Za-z]+)", after)
+    if not m or not after[: m.start(1)].isspace() and m.start(1) > 0:
+        return True
+    word = m.group(1)
+    return word.lower() in STOP_WORDS or word[:1].isupper()
+
+
 def counts(text: str, spans: bool = False) -> list[str]:
     """The counts and amounts a text states: "46", "2.4 million", "nine", "twice"; not a year
     ("in 2022"), a day of a date ("5 March", "March 5") or a clock time ("14:07")."""
@@ -58,6 +74,8 @@ def counts(text: str, spans: bool = False) -> list[str]:
             continue  # the day of a date
         if _TIME_OF_DAY.match(after):
             continue
+        if _LABEL_BEFORE.search(before) and _labelled(after):
+            continue  # a name's number, not a count: "Precinct 9", "Route 9", "Flight 17"
         found.append(token)
     found += [m.group(0) for m in _NUMBER_WORDS.finditer(text)]
     if spans:  # asked for a time: "another week" answers "how much longer"
@@ -342,7 +360,8 @@ _ROLE_WORDS = ("minister|ambassador|negotiator|spokesman|spokeswoman|spokesperso
                "leader|director|chief|commander|official|adviser|advisor|secretary|president|governor|mayor|judge|"
                "prosecutor|inspector|manager|executive|ceo|officer|delegate|diplomat")
 _ROLE = re.compile(
-    r"\b(?:(?i:what|which) (?:is|was|are|were) the names? of (?:the |a |an )?|(?i:who) (?:is|was|are|were) the |"
+    r"\b(?:(?i:what|which) (?:is|was|are|were) the (?:(?i:first|last|full|family|sur) ?)?names? of (?:the |a |an )?|"
+    r"(?i:who) (?:is|was|are|were) the |"
     rf"(?i:which) )(?:[\w’'-]+ ){{0,3}}?(?P<role>{_ROLE_WORDS})s?\b")
 _LEADS = re.compile(r"\b(?i:who) (?:headed|led|heads|leads|chaired|chairs|ran|runs|commanded|commands) (?:the |a )?"
                     r"(?:[\w’'-]+ ){0,3}?(?P<role>delegation|team|inquiry|committee|commission|talks|investigation|"
@@ -355,7 +374,8 @@ _QUALIFIED_PLACE = re.compile(r"\b(?i:which|what) (?:[\w’'-]+ )?(?P<q>[A-Z][\w
 
 # "What is the name of the woman flown to…", "what was the ship called": a name is asked of a kind
 # of person or thing; the answer must name one next to it.
-_NAME_OF = re.compile(r"\b(?i:what|which) (?:is|was|are|were) the names? of (?:the |a |an |this |that )?"
+_NAME_OF = re.compile(r"\b(?i:what|which) (?:is|was|are|were) the (?:(?i:first|last|full|family|sur) ?)?names? of "
+                      r"(?:the |a |an |this |that )?"
                       r"(?P<rest>(?:[\w’'-]+ ?){1,5})")
 _NAMED_KINDS = frozenset(tokenize("vessel ship boat ferry tanker company firm operator hospital school charity union "
                                   "group organisation organization team village town city street road bridge station "
@@ -922,6 +942,34 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         return "nothing about " + " or ".join(_MONTH_NAMES[m - 1] for m in need.months)
     if need.excluded_name and not (set(_names(text)) - need.excluded - set(tokenize(question))):
         return "names nothing besides what the question excludes"
+    if clash := _other_ordinal(question, text):
+        return f"about the {clash[1]} {clash[0]}, not the {clash[2]} one"
+    return None
+
+
+_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final)\s+"
+                      r"([a-z][\w’'-]*)(?:\s+([a-z][\w’'-]*))?", re.I)
+
+
+def _ordinal_pairs(text: str) -> set[tuple[str, str]]:
+    """(ordinal, stem) for the one or two words after each ordinal ("first day", "first sailing left")."""
+    return {(m.group(1).lower(), stem) for m in _ORDINAL.finditer(text)
+            for word in (m.group(2), m.group(3)) if word for stem in tokenize(word)}
+
+
+def _other_ordinal(question: str, text: str) -> tuple[str, str, str] | None:
+    """(noun, its ordinal in the text, the asked ordinal) when the sentences give the asked thing
+    only with another ordinal: "by the end of the first day" does not answer "…the second day"."""
+    asked_pairs = _ordinal_pairs(question)
+    if not asked_pairs:
+        return None
+    found = _ordinal_pairs(text)
+    if asked_pairs & found:
+        return None
+    for ordinal, noun in sorted(asked_pairs):
+        others = [o for o, n in found if n == noun and o != ordinal]
+        if others and (ordinal, noun) not in found:
+            return noun, others[0], ordinal
     return None
 
 

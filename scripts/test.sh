@@ -11,7 +11,7 @@ bash scripts/ensure_chromium.sh
 # Question sets kept out of calibration, each gated on its own baseline: the held-out seeds questions,
 # the second corpus, and (written later, by helpers who never saw the code) holdout2 and corpus3, then
 # holdout3 and corpus4 (a train derailment and chemical spill), then holdout4 and corpus5 (a hospital
-# ransomware attack).
+# ransomware attack), then holdout5 and corpus6 (a disputed election recount).
 .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --no-peer --cases eval/holdout.jsonl \
     --baseline eval/baseline_holdout.json --out "${EVAL_OUT:-eval/runs/ci}-holdout"
 .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --no-peer --corpus eval/corpus2 \
@@ -28,5 +28,9 @@ bash scripts/ensure_chromium.sh
     --baseline eval/baseline_holdout4.json --out "${EVAL_OUT:-eval/runs/ci}-holdout4"
 .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --no-peer --corpus eval/corpus5 \
     --cases eval/corpus5_cases.jsonl --baseline eval/baseline_corpus5.json --out "${EVAL_OUT:-eval/runs/ci}-corpus5"
+.venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --no-peer --cases eval/holdout5.jsonl \
+    --baseline eval/baseline_holdout5.json --out "${EVAL_OUT:-eval/runs/ci}-holdout5"
+.venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --no-peer --corpus eval/corpus6 \
+    --cases eval/corpus6_cases.jsonl --baseline eval/baseline_corpus6.json --out "${EVAL_OUT:-eval/runs/ci}-corpus6"
 .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --features --out "${EVAL_OUT:-eval/runs/ci}-features"
 .venv/bin/rag bench --quick

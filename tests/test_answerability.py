@@ -633,3 +633,31 @@ def test_a_key_fact_label_names_what_its_count_counts() -> None:
     assert _why(q, "- Ambulances redirected: 56, according to figures released by the hospital.") is None
     assert _why(q, "- Radiation therapy appointments rescheduled: 90.", related=lambda a, b: a.lower() == b.lower()) \
         == "no count of the asked thing"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("A batch of 38 ballots in Precinct 9, in Ward 2, was counted twice.", ["38", "twice"]),
+    ("The train ran on Route 9 to the port.", []),
+    ("By Tuesday 120 people had left.", ["120"]),
+])
+def test_counts_skips_the_numbers_of_names(text: str, expected: list[str]) -> None:
+    assert counts(text) == expected
+
+
+def test_another_ordinal_does_not_answer_the_asked_one() -> None:
+    question = "By the end of the recount's second day, how many precincts had the teams finished?"
+    need = asked(question)
+    ctx = Context(frozenset(), "Ledger", None, "")
+    first = "By the end of the first day the teams had finished 9 of the city's 52 precincts."
+    second = "By the end of the second day the teams had finished 30 of the 52 precincts."
+    assert failure(need, first, question, ctx) == "about the first day, not the second one"
+    assert failure(need, second, question, ctx) is None
+    # The asked ordinal found with one of its words is enough: "the first sailing" is there.
+    q2 = "When did the first sailing leave Cardale?"
+    assert failure(asked(q2), "The last ferry left at noon; the first sailing was at 6 a.m.", q2, ctx) is None
+
+
+def test_a_first_name_asked_of_a_role_needs_someone_named() -> None:
+    question = "What is the first name of the Ukrainian foreign minister who called the proposal unacceptable?"
+    need = asked(question)
+    assert need.role == "minist" and need.qualifier == {"ukrain"}
