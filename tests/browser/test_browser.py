@@ -384,6 +384,8 @@ def test_upload_through_the_form_then_ask(app: App) -> None:
     page = open_page(app, "/library")
     page.get_by_role("tab", name="Upload").click()
     form = page.locator('[data-testid="stForm"]')
+    form.locator('[data-testid="stFileUploader"]').wait_for()  # the tab's widgets arrive one by one
+    form.filter(has_text="per file").first.wait_for()
     assert "50MB per file" in form.inner_text()  # the uploader's limit is RAG_MAX_FILE_MB, not Streamlit's 200 MB
     form.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         files=[{"name": UPLOAD_NAME, "mimeType": "text/plain", "buffer": UPLOAD_TEXT.encode("utf-8")}])
