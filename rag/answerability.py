@@ -55,7 +55,7 @@ _LABEL_BEFORE = re.compile(r"(?<![.!?]\s)(?<!^)\b(?!(?:" + _MONTHS + r"|(?:mon|t
 def _labelled(after: str) -> bool:
     """Whether what follows a number leaves it a label: punctuation, the end, or a function word."""
     m = re.match(r"\s*([A-Za-z]+)", after)
-    if not m or not after[: m.start(1)].isspace() and m.start(1) > 0:
+    if not m:
         return True
     word = m.group(1)
     return word.lower() in STOP_WORDS or word[:1].isupper()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,13 +37,12 @@ from test_browser import (
     VIEWPORT,
     _chromium_missing,
     _clean_env,
-    _stop_server,
-    _wait_healthy,
     answer_text,
     ask,
     choose_article,
     citations,
     settle,
+    ui_server,
     window_values,
 )
 
@@ -143,19 +141,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = _clean_env(home, corpus)
     env.update(HOME=str(user), XDG_CONFIG_HOME=str(user / ".config"), XDG_CACHE_HOME=str(user / ".cache"),
                XDG_DATA_HOME=str(user / ".local" / "share"), TMPDIR=str(tmp))
-    port = free_port()
     log = base / "server.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "rag"), "ui", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=base, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, proc, log)
+    with ui_server(base, env, log) as url:
         yield Server(url, base, log)
-    finally:
-        _stop_server(proc)
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,6 +147,25 @@ def _stop_server(proc: subprocess.Popen) -> None:
             time.sleep(0.1)
 
 
+@contextmanager
+def ui_server(cwd: Path, env: dict[str, str], log: Path) -> Iterator[str]:
+    """`rag ui` on a free loopback port, its output in ``log``; yields its URL once healthy and
+    always stops it (and its Streamlit child)."""
+    port = free_port()
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "rag"), "ui", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so that its Streamlit child is stopped too
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        _stop_server(proc)
+
+
 def _chromium_missing() -> str | None:
     if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
         return None
@@ -167,27 +187,15 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     pixel = f"http://127.0.0.1:{free_port()}/pixel.png"  # nothing listens there
     (corpus / PLANTED).write_text(PLANTED_TEXT, encoding="utf-8")
     (corpus / TITLED).write_text(TITLED_TEXT.format(pixel=pixel), encoding="utf-8")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     log = OUT / "server.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "rag"), "ui", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=base, env=_clean_env(home, corpus), stdout=sink, stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so that its Streamlit child is stopped too
-        )
-    try:
-        _wait_healthy(url, proc, log)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport=VIEWPORT)
-                page.set_default_timeout(TIMEOUT_MS)
-                yield App(url, page, home, corpus, log, pixel)
-            finally:
-                browser.close()
-    finally:
-        _stop_server(proc)
+    with ui_server(base, _clean_env(home, corpus), log) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.set_default_timeout(TIMEOUT_MS)
+            yield App(url, page, home, corpus, log, pixel)
+        finally:
+            browser.close()
 
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, free_port
+from conftest import SEEDS
 from playwright.sync_api import Locator, Page, sync_playwright
 from test_browser import (
     CHAT_INPUT,
@@ -29,9 +28,8 @@ from test_browser import (
     VIEWPORT,
     _chromium_missing,
     _clean_env,
-    _stop_server,
-    _wait_healthy,
     settle,
+    ui_server,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
@@ -71,19 +69,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     base = tmp_path_factory.mktemp("sessions")
     home, corpus = base / "home", base / "corpus"
     shutil.copytree(SEEDS, corpus)
-    port = free_port()
     log = base / "server.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "rag"), "ui", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=base, env=_clean_env(home, corpus), stdout=sink, stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: its Streamlit child is stopped with it
-        )
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}", proc, log)
-        yield Server(f"http://127.0.0.1:{port}", home, corpus, log)
-    finally:
-        _stop_server(proc)
+    with ui_server(base, _clean_env(home, corpus), log) as url:
+        yield Server(url, home, corpus, log)
 
 
 # --- reading a session's chat -----------------------------------------------------------------------
