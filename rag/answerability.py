@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from rag.lexical import STOP_WORDS, equivalents, tokenize
+from rag.extractive import novel_match
 from rag.query import analyse
 from rag.sentences import split_sentences
 
@@ -33,6 +34,9 @@ _NUMBER_WORDS = re.compile(
     r"several|dozen)\b",
     re.I,
 )
+# "once again", "at once", "once the strike ended": no count of anything.
+_ONCE_AFTER = re.compile(r"\s+(?:again|more|upon|the|it|they|he|she|we|you|this|that|these|those|his|her|their|"
+                         r"its|our|all|every)\b", re.I)
 _QUANTIFIER_BEFORE = re.compile(r"(about|some|nearly|over|almost|around|roughly|approximately|more than|fewer than|"
                                 r"less than|at least|up to|only|just)\s*$", re.I)
 _DATE_AROUND = re.compile(rf"^\s*(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTHS}\b", re.I)
@@ -77,7 +81,9 @@ def counts(text: str, spans: bool = False) -> list[str]:
         if _LABEL_BEFORE.search(before) and _labelled(after):
             continue  # a name's number, not a count: "Precinct 9", "Route 9", "Flight 17"
         found.append(token)
-    found += [m.group(0) for m in _NUMBER_WORDS.finditer(text)]
+    found += [m.group(0) for m in _NUMBER_WORDS.finditer(text)
+              if not (m.group(0).lower() == "once" and (_ONCE_AFTER.match(text, m.end())
+                                                         or re.search(r"\bat\s+$", text[: m.start()], re.I)))]
     if spans:  # asked for a time: "another week" answers "how much longer"
         found += [m.group(0) for m in _ONE_SPAN.finditer(text)]
     return found
@@ -137,8 +143,8 @@ _NAME = r"(?:(?i:the)\s+)?(?P<x>[A-Z][\w’'.&-]*(?:\s+(?:of\s+|for\s+|and\s+)?[
 _ATTRIBUTION = [  # lead words in any case; the source itself capitalised
     re.compile(rf"\b(?i:according to) {_NAME}"),
     re.compile(rf"\b(?i:(?:as\s+)?reported by) {_NAME}"),
-    re.compile(rf"\b(?i:did|does|do|has|have|had)\s+{_NAME}\s+(?i:report|say|write|claim|state|publish|announce|"
-               rf"tell|describe|quote)\b"),
+    re.compile(rf"\b(?i:did|does|do|has|have|had)\s+{_NAME}\s+(?:(?:himself|herself|itself|themselves)\s+)?"
+               rf"(?i:report|say|write|claim|state|publish|announce|tell|describe|quote)\b"),
     re.compile(rf"\b(?i:told|tell|tells)\s+{_NAME}"),
     re.compile(rf"\b(?i:in|by)\s+{_NAME}['’]s?\s+(?i:report|article|story|coverage|reporting|piece|account)\b"),
     # a body named in lower case: "what did the examinations board say about…"
@@ -299,6 +305,7 @@ class Asked:
     months: tuple[int, ...] = ()  # months the question is set in ("in January 2024 alone"), 1-12
     excluded: frozenset[str] = frozenset()  # stems of the things the answer must add to
     excluded_name: bool = False  # the excluded thing is a name: the answer must name another
+    topic: frozenset[str] = frozenset()  # what a source is asked to have said something about ("say about the ramp")
     across: bool = False
     parts: tuple[str, ...] = field(default=())  # sub-questions of a two-part question
 
@@ -688,6 +695,20 @@ def split_parts(question: str) -> tuple[str, ...]:
     return ()
 
 
+_SAID_ABOUT = re.compile(r"\b(?:say|says|said|tell|tells|told|write|wrote|claim|claimed|state|stated|think|thinks|"
+                         r"argue|argued|warn|warned|comment|commented|remark|remarked|add|added|explain|explained)\s+"
+                         r"(?:[\w’'-]+\s+){0,3}?(?:about|regarding|concerning)\s+(?P<t>[^?]+)", re.I)
+
+
+def _topic(question: str, source: str | None) -> frozenset[str]:
+    """What a named source is asked to have said something about: "what did Vik say about the
+    loading ramp" -> {load, ramp}; nothing without a source or an "about"."""
+    m = _SAID_ABOUT.search(question) if source else None
+    if m is None:
+        return frozenset()
+    return frozenset(tokenize(m.group("t"))) - set(tokenize(source or "")) - FRAME_WORDS
+
+
 def asked(question: str, outlets: list[str] | None = None) -> Asked:
     """What ``question`` asks beyond its topic (``outlets``: the library's, to tell a cited outlet
     from any other source)."""
@@ -710,6 +731,7 @@ def asked(question: str, outlets: list[str] | None = None) -> Asked:
         years=tuple(dict.fromkeys(_YEAR.findall(question))),
         months=tuple(dict.fromkeys(_MONTH_NAMES.index(m) + 1 for m in _ASKED_MONTH.findall(question))), excluded=excluded, excluded_name=excluded_name,
         across=bool(_ACROSS.search(question)), parts=split_parts(question),
+        topic=_topic(question, source if not outlet else None),
     )
 
 
@@ -907,6 +929,8 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         stems = [s for s in tokenize(need.source) if s not in _NOT_SOURCES]
         if stems and not _attributed(f"{ctx.before} {text}", frozenset(stems)):
             return f"{need.source} is not the source of these sentences"
+        if stems and need.topic and not _said_about(f"{ctx.before} {text}", frozenset(stems), need.topic, ctx.weights):
+            return f"nothing {need.source} says here is about what is asked"
     if need.role and not _holder_named(text, need.role, question):
         # A broad role ("which European leader") may be held under a title the question does not
         # use ("German Chancellor Friedrich Merz"; "Switzerland's foreign minister" answers "which
@@ -944,7 +968,51 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         return "names nothing besides what the question excludes"
     if clash := _other_ordinal(question, text):
         return f"about the {clash[1]} {clash[0]}, not the {clash[2]} one"
+    if _left_open(text, question):
+        return LEFT_OPEN
     return None
+
+
+LEFT_OPEN = "the asked thing is given as not known yet"
+# "at a location to be determined", "the venue remains uncertain", "no confirmed date", "did not
+# name the company": the sentence says the asked thing is not known.
+_UNDETERMINED = re.compile(
+    r"\b(?:to be (?:determined|decided|confirmed|announced|named|set|agreed)|"
+    r"(?:remains?|remained|is|was|are|were)\s+(?:still\s+)?(?:uncertain|unclear|unknown|undecided|unresolved)|"
+    r"(?:has|have|had)\s+(?:not\s+(?:yet\s+)?|yet\s+to\s+)(?:been\s+|be\s+)?"
+    r"(?:named|decided|set|confirmed|disclosed|identified|announced|agreed|chosen|fixed)|"
+    r"(?:declined|refused|would not|did not|didn't)\s+(?:to\s+)?(?:name|identify|disclose|reveal)|"
+    r"no (?:confirmed|fixed|firm|agreed)\s|no (?:date|venue|location|place|time) (?:has|had|have) been|undisclosed|unnamed)",
+    re.I)
+_DATE_KIND = frozenset(tokenize("date day time"))
+OPEN_SPAN = 5  # words between the asked kind and what says it is not known ("the venue also remains uncertain")
+
+
+def _open_about(sentence: str, kind: frozenset[str]) -> bool:
+    """Whether the sentence says the asked kind itself is not known: "the venue remains uncertain,
+    given that Putin is wanted by the International Criminal Court" leaves the venue open, not the court."""
+    for m in _UNDETERMINED.finditer(sentence):
+        before = re.findall(r"[\w’'-]+", sentence[: m.start()])[-OPEN_SPAN:]
+        after = re.findall(r"[\w’'-]+", sentence[m.end():])[:OPEN_SPAN]
+        if _shares(kind, [t for w in before + re.findall(r"[\w’'-]+", m.group(0)) + after for t in tokenize(w)]):
+            return True
+    return False
+
+
+def _left_open(text: str, question: str) -> bool:
+    """Whether the window says the asked thing is not known yet: every sentence that names the
+    asked kind ("which venue", "when": a date) says it is undetermined, and, for a "when", no
+    sentence gives a date."""
+    answer_type = analyse(question).answer_type
+    dated = answer_type in ("date", "day", "when")
+    kind = asked_kind(question) or (_DATE_KIND if dated else frozenset())
+    if not kind:
+        return False
+    sentences = _sentences(text)
+    about = [s for s in sentences if _shares(kind, tokenize(s))]
+    if not about or not all(_open_about(s, kind) for s in about):
+        return False
+    return not (dated and any(novel_match(answer_type, s, question) for s in sentences))
 
 
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final)\s+"
@@ -983,6 +1051,29 @@ def _attributed(text: str, source: frozenset[str]) -> bool:
     # being spoken of, not speaking.
     named = [source <= set(tokenize(_unquoted(s))) for s in sentences]
     return any(named[i] and any(said[i : i + 2]) and _speaks(sentences[i], source) for i in range(len(named)))
+
+
+_GOES_ON = re.compile(r"\s*(?:He|She|They|His|Her|Their)\b")  # "He praised the fishermen…" after "Holm said…"
+SAID_SHARE = 0.5  # share of the asked topic's weight the source's own words must hold
+QUOTE_REACH = 2  # sentences before a speaker's sentence that may be their quotation going on
+
+
+def _said_about(text: str, source: frozenset[str], topic: frozenset[str], weights: Mapping[str, float]) -> bool:
+    """Whether the source's own words in the text are about the topic (most of its weight, rare
+    words weighing most). Their own words: the sentence that gives them as speaking, the quoted
+    sentences next to it, and the next one when it goes on about them as "he" or "she". "What did
+    Vik say about the loading ramp" is not answered by Vik on the town next to a sentence on the ramp."""
+    sentences = _sentences(text)
+    said = [bool(set(tokenize(s)) & _SPEECH) or bool(re.search(r"[“”\"]", s)) for s in sentences]
+    own: set[str] = set()
+    for i, sentence in enumerate(sentences):
+        if source <= set(tokenize(_unquoted(sentence))) and any(said[i : i + 2]) and _speaks(sentence, source):
+            for j in range(max(0, i - QUOTE_REACH), min(len(sentences), i + 2)):
+                if j == i or re.search(r"[“”\"]", sentences[j]) or (j == i + 1 and _GOES_ON.match(sentences[j])):
+                    own |= set(tokenize(sentences[j]))
+    weight = {t: weights.get(t, 1.0) for t in topic}
+    held = sum(w for t, w in weight.items() if _shares(frozenset({t}), list(own)))
+    return held >= SAID_SHARE * (sum(weight.values()) or 1.0)
 
 
 _CURLY_QUOTE = re.compile(r"“[^”]*”")

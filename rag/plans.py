@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.answerability import FRAME_WORDS, Asked, Context, asked, failure, subject_names
+from rag.answerability import FRAME_WORDS, LEFT_OPEN, Asked, Context, asked, failure, subject_names
 from rag.chunking import normalise_space
 from rag.evidence import Evidence, gather
 from rag.lexical import tokenize
@@ -31,6 +31,7 @@ OFF_TOPIC_COSINE = 0.45  # ... and is, when no window is closer in meaning than 
 SUBJECT_ARTICLES = 0.5  # a name in at most this share of the articles is a subject of its own…
 SUBJECT_PASSAGES = 0.25  # …and so is one in most articles but few of their passages ("Pellory", downstream)
 SPECIFIC_SHARE = 0.3  # a question term in at most this share of passages says what the question is about
+FALLBACK_RATIO = 0.7  # a window passing the checks must score at least this share of a stronger one failing them
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Checks:
 
     def __init__(self, question: str, need: Asked, idf: IdfTable, retriever: Retriever, vectors: WindowVectors) -> None:
         self.question, self.need, self.idf, self.retriever, self.vectors = question, need, idf, retriever, vectors
+        self.left_open: set[int] = set()  # ids of windows that say the asked thing is not known yet
         self._texts: dict[str, Any] | None = None
         info = analyse(question)
         self.terms = info.terms
@@ -98,8 +100,32 @@ class Checks:
         that outlet's best sentences whatever they say: they must also share the question's words."""
         if scored and self.off_topic(scored[0].cosine):
             return []
-        return [s for s in scored if (not self.need.outlet or self._own_coverage(s) >= ATTRIBUTED_COVERAGE)
-                and failure(self.need, s.text, self.question, self.context(s), self.related) is None]
+        kept = []
+        for s in scored:
+            if self.need.outlet and self._own_coverage(s) < ATTRIBUTED_COVERAGE:
+                continue
+            reason = failure(self.need, s.text, self.question, self.context(s), self.related)
+            if reason is None:
+                kept.append(s)
+            elif reason == LEFT_OPEN:
+                self.left_open.add(id(s))
+        return kept
+
+    def choose(self, scored: list[Scored], info: QuestionInfo, kept: list[Scored] | None = None) -> list[Scored]:
+        """The windows to answer from (``select`` over the ones that pass the checks), or none when
+        they are a far weaker fallback: when the passage that best matches the question lacks what
+        it asks (the count, the speaker, the event), a much weaker passage that happens to pass is
+        an answer to another question, not a better answer to this one."""
+        kept = self.keep(scored) if kept is None else kept
+        chosen = select(kept, info, self.idf)
+        if chosen:
+            passed = {id(s) for s in kept}
+            failing = [s for s in scored if id(s) not in passed and s.score > chosen[0].score]
+            if failing and chosen[0].score < FALLBACK_RATIO * max(s.score for s in failing):
+                return []
+            if any(id(s) in self.left_open for s in failing):
+                return []  # a closer passage says the asked thing is not known yet: a weaker one cannot know it
+        return chosen
 
     def off_topic(self, cosine: float) -> bool:
         """Whether the question is about something the library does not cover: most of it (by IDF
@@ -128,7 +154,7 @@ def _one(question: str, info: QuestionInfo, need: Asked, evidence: list[Evidence
          query_vector: np.ndarray, retriever: Retriever, idf: IdfTable, vectors: WindowVectors) -> list[Scored]:
     info = _focus(info, need)
     scored = score_evidence(info, query_vector, evidence, idf, vectors, hits)
-    return select(Checks(question, need, idf, retriever, vectors).keep(scored), info, idf)
+    return Checks(question, need, idf, retriever, vectors).choose(scored, info)
 
 
 def _outlet_filters(filters: Filters | dict[str, Any] | None, need: Asked) -> Filters | dict[str, Any] | None:
@@ -180,9 +206,10 @@ def _across(question: str, query: str, info: QuestionInfo, need: Asked, filters:
     evidence = gather(hits, limit=ACROSS_EVIDENCE)
     focused = _focus(info, need)
     checks = Checks(question, need, idf, retriever, vectors)
-    scored = checks.keep(score_evidence(focused, query_vector, evidence, idf, vectors, hits))
+    every = score_evidence(focused, query_vector, evidence, idf, vectors, hits)
+    scored = checks.keep(every)
     # The first window decides whether the question is answered at all, as for any question.
-    if not select(scored, focused, idf):
+    if not checks.choose(every, focused, scored):
         return Draft(CANNOT_ANSWER, [], False)
     best: dict[str, Scored] = {}
     for s in scored:

@@ -11,7 +11,8 @@ bash scripts/ensure_chromium.sh
 # Question sets kept out of calibration, each gated on its own baseline: the held-out seeds questions,
 # the second corpus, and (written later, by helpers who never saw the code) holdout2 and corpus3, then
 # holdout3 and corpus4 (a train derailment and chemical spill), then holdout4 and corpus5 (a hospital
-# ransomware attack), then holdout5 and corpus6 (a disputed election recount).
+# ransomware attack), then holdout5 and corpus6 (a disputed election recount), then holdout6 and corpus7
+# (an ammonia leak at a fertiliser plant).
 # Each line: name (baseline eval/baseline_<name>.json), question file, corpus folder (none: the seeds).
 while read -r name cases corpus; do
     .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --no-peer ${corpus:+--corpus "$corpus"} \
@@ -27,6 +28,8 @@ holdout4 eval/holdout4.jsonl
 corpus5 eval/corpus5_cases.jsonl eval/corpus5
 holdout5 eval/holdout5.jsonl
 corpus6 eval/corpus6_cases.jsonl eval/corpus6
+holdout6 eval/holdout6.jsonl
+corpus7 eval/corpus7_cases.jsonl eval/corpus7
 SETS
 .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --features --out "${EVAL_OUT:-eval/runs/ci}-features"
 .venv/bin/rag bench --quick

@@ -196,6 +196,16 @@ def test_off_topic_question_is_refused(indexed: Settings, question: str) -> None
     assert result.hits  # it did search; nothing answered
 
 
+@pytest.mark.parametrize("question", [
+    "How many soldiers guarded the Kremlin ceremony?",  # "once again" in a sentence on the Kremlin is no count
+    "What did Zelensky tell the audience at the Eastern Economic Forum?",  # Putin spoke there, not Zelensky
+])
+def test_a_near_miss_on_the_seeds_is_refused(indexed: Settings, question: str) -> None:
+    result = answer(question, mode="extractive", settings=indexed)
+    assert result.answered is False, result.text
+    assert result.citations == []
+
+
 def test_auto_mode_without_llm_answers_extractively_and_says_so(indexed: Settings) -> None:
     assert indexed.llm_mode == "auto" and not indexed.llm_configured()
     result = answer(EEF_QUESTION, settings=indexed)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answerability import Asked, Context, asked, counts, failure, heads, split_parts
+from rag.answerability import LEFT_OPEN, Asked, Context, asked, counts, failure, heads, split_parts
 from rag.lexical import tokenize
 
 OUTLETS = ["Kyiv Post", "RT", "Coast Herald"]
@@ -39,6 +39,17 @@ def _why(question: str, text: str, ctx: Context | None = None, related=None) -> 
     ("Some 2000 people marched.", ["2000"]),  # a quantifier makes a year-like number a count
 ])
 def test_counts_finds_counts_and_amounts(text: str, expected: list[str]) -> None:
+    assert counts(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The Kremlin is once again buying time.", []),
+    ("Once the strike ended, the ferries sailed.", []),
+    ("Leave at once.", []),
+    ("They have met only once.", ["once"]),
+    ("The board meets once a month.", ["once"]),
+])
+def test_once_is_a_count_only_as_a_number_of_times(text: str, expected: list[str]) -> None:
     assert counts(text) == expected
 
 
@@ -298,6 +309,54 @@ def test_failure_named_source() -> None:
     # "…," Reuters reported. ahead of the window names its source
     assert _why(q, "Nine people died.", _ctx(before="Reuters reported the toll on Monday.")) is None
     assert _why(q, "Nine people died.", _ctx(before="Police gave the toll on Monday.")) is not None
+
+
+def test_what_a_source_said_about_a_topic_must_be_their_words_on_it() -> None:
+    q = "What did Karin Vik say about the loading ramp?"
+    assert asked(q, OUTLETS).topic == frozenset({_stem("loading"), _stem("ramp")})
+    elsewhere = ('"Everyone here knows someone on that boat," said Karin Vik. '
+                 "Engineers will examine the hull and the loading ramp.")
+    assert _why(q, elsewhere) == "nothing Karin Vik says here is about what is asked"
+    assert _why(q, '"The loading ramp was always open," said Karin Vik.') is None
+    # a quotation that runs over two sentences, named in the second
+    assert _why(q, '"I saw it. The ramp never closed," said Karin Vik.') is None
+    # "He …" goes on about the speaker of the sentence before
+    holm = "What did Anders Holm say about the fishermen?"
+    assert _why(holm, "Mayor Anders Holm said the hall was open. He praised the fishermen who helped.") is None
+    assert _why(holm, "Mayor Anders Holm said the hall was open. Fishermen launched their boats.") is not None
+
+
+@pytest.mark.parametrize(("question", "text"), [
+    ("Which location did the White House propose for the summit?",
+     "Trump said he began the arrangements for a meeting, at a location to be determined."),
+    ("Which venue did Merz propose for the talks?", "The venue also remains uncertain."),
+    ("When will the two leaders meet?", "There is still no confirmed date for a potential meeting."),
+    ("Which company did the hospital bring in to investigate?",
+     "The hospital brought in an outside firm to investigate but did not name the company."),
+])
+def test_a_window_that_says_the_asked_thing_is_not_known_fails(question: str, text: str) -> None:
+    assert _why(question, text) == LEFT_OPEN
+
+
+@pytest.mark.parametrize(("question", "text"), [
+    ("Which venue did Putin propose?", "Putin proposed Moscow as the venue."),
+    ("When did the leaders meet?", "They met on 5 May. No date has been set for the next meeting."),  # a date is given
+    ("Who chairs the inquiry?", "The chair of the inquiry has not been named."),  # no asked kind: other checks decide
+    ("Which international body has a warrant out for Putin?",  # the venue is open, not the court
+     "The venue also remains uncertain, particularly given that Putin is wanted by the International Criminal Court."),
+])
+def test_a_window_that_gives_the_asked_thing_is_not_left_open(question: str, text: str) -> None:
+    assert _why(question, text) != LEFT_OPEN
+
+
+def test_no_topic_without_about_or_a_source() -> None:
+    assert asked("What did Karin Vik say?", OUTLETS).topic == frozenset()
+    assert asked("What was said about the loading ramp?", OUTLETS).topic == frozenset()
+    assert asked("What did the Kyiv Post say about the talks?", OUTLETS).topic == frozenset()  # an outlet: its articles
+
+
+def test_a_source_asked_about_himself_is_still_the_source() -> None:
+    assert asked("What did Okafor himself say about the recount?", OUTLETS).source == "Okafor"
 
 
 def test_failure_event() -> None:

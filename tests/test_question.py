@@ -108,3 +108,42 @@ def test_an_abbreviated_month_makes_a_date() -> None:
 
     assert novel_match("date", "The council will hold a public hearing on Nov. 4.", "On what date is the hearing?")
     assert novel_match("date", "Work resumed on 12 Sept. after the strike.", "On what date did work resume?")
+
+
+def test_a_far_weaker_window_that_passes_the_checks_is_no_answer() -> None:
+    """When the window that best matches the question fails the answerability checks, a window
+    that passes but scores far lower answers another question: refuse rather than fall back."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from rag.plans import FALLBACK_RATIO, Checks
+
+    checks = Checks.__new__(Checks)  # choose() needs only the IDF table here: the kept windows are given
+    checks.idf, checks.left_open = SimpleNamespace(source_terms={}), set()
+    info = analyse("How many police officers guarded the count?")
+    best = replace(_scored("Police officers guarded the count at the civic centre.", 0.8, False), score=1.0)
+    weak = replace(_scored("The city has 14 precincts.", 0.1, True, 100), score=0.6)
+    assert weak.score < FALLBACK_RATIO * best.score
+    assert checks.choose([best, weak], info, kept=[weak]) == []
+    close = replace(_scored("Police guarded the count with 14 officers.", 0.7, True, 200), score=0.9)
+    assert close.score >= FALLBACK_RATIO * best.score
+    assert checks.choose([best, close, weak], info, kept=[close, weak]) == [close]
+    assert checks.choose([weak], info, kept=[weak]) == [weak]  # nothing stronger failed
+
+
+def test_a_closer_window_that_says_the_asked_thing_is_not_known_decides() -> None:
+    """"At a location to be determined" in the best window: a weaker window that passes the checks
+    (another place, another meeting) is no answer, however close its score."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from rag.plans import Checks
+
+    checks = Checks.__new__(Checks)
+    info = analyse("Which location did the mayor propose for the summit?")
+    best = replace(_scored("The mayor wants a summit, at a location to be determined.", 0.8, True), score=1.0)
+    other = replace(_scored("The mayor met the governor in Alaska last week.", 0.7, True, 100), score=0.95)
+    checks.idf, checks.left_open = SimpleNamespace(source_terms={}), {id(best)}
+    assert checks.choose([best, other], info, kept=[other]) == []
+    checks.left_open = set()  # failing for another reason, and the passing window is close: it answers
+    assert checks.choose([best, other], info, kept=[other]) == [other]

@@ -108,6 +108,15 @@ def test_an_outlet_that_never_reported_a_fact_is_refused(lib: Settings) -> None:
     _refused("According to the Lakeside Gazette, when did the Astrid pass its last safety inspection?", lib)
 
 
+def test_what_someone_said_about_a_topic_is_answered_only_from_their_words_on_it(lib: Settings) -> None:
+    # c.txt: Karin Vik speaks of the boat; the loading ramp is in a later sentence, not in her words.
+    _answered("What did Karin Vik say about the people on the boat?", lib, "Everyone here knows someone")
+    _refused("What did Karin Vik say about the loading ramp?", lib)
+    # a.txt: "Varnholm mayor Anders Holm said … . He praised the fishermen …"
+    _answered("What did Anders Holm say about the fishermen?", lib, "praised the fishermen")
+    _refused("What did Anders Holm say about the divers?", lib)
+
+
 # --- near miss: an event that did not happen ------------------------------------------------------
 
 def test_an_event_the_articles_report_is_answered_one_they_do_not_is_refused(lib: Settings) -> None:
