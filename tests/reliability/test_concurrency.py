@@ -41,7 +41,7 @@ QUESTIONS = (
     "What condition did Zelensky set before agreeing to sit down with the Russian president?",
     "On what grounds does the Kremlin call Zelensky an illegitimate president?",
     "Who is the mayor of Lisbon?",
-    "What did Peskov say about a meeting between the two presidents?",
+    "What did Peskov say about Putin's invitation to Zelensky?",
     "Summarise the Kyiv Post article",
     "Give me a timeline of the events",
     "How do the outlets differ on where the leaders should meet?",
