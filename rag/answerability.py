@@ -1045,12 +1045,16 @@ def _attributed(text: str, source: frozenset[str]) -> bool:
     """Whether the text gives the source as saying something: named in a sentence that, or whose
     next sentence ("Varn Lines, the operator, … . The company said…"), holds a word of speech or a
     quotation. "An arrangement with the examinations board" is not the board saying anything."""
-    sentences = _sentences(text)
+    return bool(_speaking(_sentences(text), source))
+
+
+def _speaking(sentences: tuple[str, ...], source: frozenset[str]) -> list[int]:
+    """The sentences that give the source as speaking: named (not inside someone's quoted words:
+    "…if Zelensky is ready, let him come,” Putin said is Putin speaking), with a word of speech or
+    a quotation in it or in the next sentence."""
     said = [bool(set(tokenize(s)) & _SPEECH) or bool(re.search(r"[“”\"]", s)) for s in sentences]
-    # Named inside someone's quoted words ("…if Zelensky is ready, let him come,” Putin said) is
-    # being spoken of, not speaking.
-    named = [source <= set(tokenize(_unquoted(s))) for s in sentences]
-    return any(named[i] and any(said[i : i + 2]) and _speaks(sentences[i], source) for i in range(len(named)))
+    return [i for i, s in enumerate(sentences)
+            if source <= set(tokenize(_unquoted(s))) and any(said[i : i + 2]) and _speaks(s, source)]
 
 
 _GOES_ON = re.compile(r"\s*(?:He|She|They|His|Her|Their)\b")  # "He praised the fishermen…" after "Holm said…"
@@ -1064,13 +1068,11 @@ def _said_about(text: str, source: frozenset[str], topic: frozenset[str], weight
     sentences next to it, and the next one when it goes on about them as "he" or "she". "What did
     Vik say about the loading ramp" is not answered by Vik on the town next to a sentence on the ramp."""
     sentences = _sentences(text)
-    said = [bool(set(tokenize(s)) & _SPEECH) or bool(re.search(r"[“”\"]", s)) for s in sentences]
     own: set[str] = set()
-    for i, sentence in enumerate(sentences):
-        if source <= set(tokenize(_unquoted(sentence))) and any(said[i : i + 2]) and _speaks(sentence, source):
-            for j in range(max(0, i - QUOTE_REACH), min(len(sentences), i + 2)):
-                if j == i or re.search(r"[“”\"]", sentences[j]) or (j == i + 1 and _GOES_ON.match(sentences[j])):
-                    own |= set(tokenize(sentences[j]))
+    for i in _speaking(sentences, source):
+        for j in range(max(0, i - QUOTE_REACH), min(len(sentences), i + 2)):
+            if j == i or re.search(r"[“”\"]", sentences[j]) or (j == i + 1 and _GOES_ON.match(sentences[j])):
+                own |= set(tokenize(sentences[j]))
     weight = {t: weights.get(t, 1.0) for t in topic}
     held = sum(w for t, w in weight.items() if _shares(frozenset({t}), list(own)))
     return held >= SAID_SHARE * (sum(weight.values()) or 1.0)
