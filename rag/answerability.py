@@ -94,7 +94,7 @@ _UNITS = [
     "tonne tonnes ton tons", "metre metres meter meters m", "kilometre kilometres kilometer kilometers km",
     "mile miles", "kilogram kilograms kg", "litre litres liter liters", "percent per cent %", "hectare hectares",
     "acre acres", "foot feet ft", "dollar dollars $", "euro euros €", "pound pounds £", "crown crowns",
-    "hour hours", "minute minutes", "day days", "week weeks", "month months", "year years",
+    "hour hours", "minute minutes", "day days", "week weeks", "month months", "year years", "season seasons",
 ]
 _UNIT_OF: dict[str, frozenset[str]] = {}
 for _group in _UNITS:
@@ -123,7 +123,8 @@ _CHANGE_VERBS = frozenset("raise raised raises rise rose risen rises increase in
 _SUBJECT = re.compile(r"^\s*(?:a\s+)?(?:(?:is|was|are|were|has been|had been)\s+)?(?:the\s+)?(?:[\w’'-]+\s+){0,3}?"
                       r"([a-z][\w-]+)(?=\s+(?:at|in|of|on|for|that|which|who|when|before|after|during|to|by|has|have|"
                       r"had|is|was|were|are|be|been)\b|\s*[?,]|$)")
-_DURATION = frozenset("hour hours minute minutes day days week weeks month months year years since decade decades".split())
+_DURATION = frozenset("hour hours minute minutes day days week weeks month months year years since decade decades "
+                      "season seasons".split())
 _LENGTH = frozenset("metre metres meter meters m kilometre kilometres kilometer kilometers km mile miles foot feet ft".split())
 
 _QUANTITY_NOUNS = (r"turnout|toll|size|cost|costs|budget|price|amount|total|number|count|population|percentage|"
@@ -139,7 +140,8 @@ _WHAT_QUANTITY = re.compile(rf"\b(?:what|which)(?:\s+(?:is|was|are|were|has been
 
 # --- attribution --------------------------------------------------------------------------------
 
-_NAME = r"(?:(?i:the)\s+)?(?P<x>[A-Z][\w’'.&-]*(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][\w’'.&-]*)*)"
+# "the Institute for the Study of War": "of the", "for the" go on with the name
+_NAME = r"(?:(?i:the)\s+)?(?P<x>[A-Z][\w’'.&-]*(?:\s+(?:(?:of|for)\s+(?:the\s+)?|and\s+)?[A-Z][\w’'.&-]*)*)"
 _ATTRIBUTION = [  # lead words in any case; the source itself capitalised
     re.compile(rf"\b(?i:according to) {_NAME}"),
     re.compile(rf"\b(?i:(?:as\s+)?reported by) {_NAME}"),
@@ -148,9 +150,21 @@ _ATTRIBUTION = [  # lead words in any case; the source itself capitalised
     re.compile(rf"\b(?i:told|tell|tells)\s+{_NAME}"),
     re.compile(rf"\b(?i:in|by)\s+{_NAME}['’]s?\s+(?i:report|article|story|coverage|reporting|piece|account)\b"),
     # a body named in lower case: "what did the examinations board say about…"
-    re.compile(r"\b(?i:did|does|has|have|had)\s+the\s+(?P<x>(?:[a-z][\w’'-]+\s+){0,2}[a-z][\w’'-]+)\s+"
+    # …or a role held at a named body: "what did the chief constable of Harrowdale Police say"
+    re.compile(r"\b(?i:did|does|has|have|had)\s+the\s+(?P<x>(?:[a-z][\w’'-]+\s+){0,2}[a-z][\w’'-]+"
+               r"(?:\s+(?:of|at|for)\s+(?:the\s+)?[A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*)?)\s+"
                r"(?:report|say|write|claim|state|publish|announce|tell|describe)\b"),
+    # "what was the environment minister's reaction", "Brannock's response": words are asked of a speaker (a
+    # position or a view may be told by others, so those stay with the name-and-topic check)
+    re.compile(r"\b(?i:what|how)\s+(?i:was|were|is|are|has been)\s+(?:(?i:the)\s+)?"
+               r"(?P<x>[A-Z][\w’'.&-]*(?:\s+[A-Z][\w’'.&-]*)*|(?:[a-z][\w-]+\s+){0,2}[a-z][\w-]+)['’]s?\s+"
+               r"(?i:reactions?|responses?|comments?|explanation|answer|message|statement)\b"),
 ]
+# "When Celia Voss appeared on Radio Calder, what did she say…": the pronoun stands for the person
+# the question named first (a capitalised name of two words or more, followed by what they did).
+_PRONOUN_SOURCE = re.compile(r"\b(?i:did|does|has|have|had)\s+(?:he|she)\s+(?:(?:himself|herself)\s+)?"
+                             r"(?i:report|say|write|claim|state|announce|tell|describe)\b")
+_PERSON_RUN = re.compile(r"(?<!^)\b(?P<x>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)+)(?=\s+[a-z]|['’]s?\b)")
 # Words that attribute what a sentence says to a source: the source must stand with one of them.
 _SPEECH = frozenset(tokenize("said says say told tells tell according announced announces announcement stated states "
                              "statement reported reports report claimed claims added noted wrote writes warned warns "
@@ -200,7 +214,7 @@ _EVENTS = [  # (the verb forms a question asks with, the words a sentence may re
     ("invade invaded", "invade invaded invasion"),
     ("meet met", "meet met meeting meetings summit talks negotiations"),
     ("agree agreed", "agree agreed agreement accord deal consented"),
-    ("reject rejected refused", "reject rejected rejection refuse refused dismiss dismissed"),
+    ("reject rejected refused", "reject rejected rejection refuse refused dismiss dismissed ruled"),
     ("arrive arrived", "arrive arrived arrival arriving landed"),
     ("attend attended", "attend attended attending attendance presence present attendees"),
     ("visit visited", "visit visited visiting visits trip"),
@@ -216,6 +230,11 @@ _EVENTS = [  # (the verb forms a question asks with, the words a sentence may re
     ("win won", "win won wins winning winner victory"),
     ("test tested", "test tested tests testing"),
     ("find", "found find finds findings showed shows revealed detected"),  # "what did the lab find"
+    ("resume resumed restart restarted reopen reopened", "resume resumed resumption restart restarted reopen reopened "
+                                                         "reopening"),
+    ("manufacture manufactured supplied installed", "manufacture manufactured manufacturer maker made built supplied "
+                                                   "supplier installed installer"),
+    ("replace replaced", "replace replaced replacement replacing"),
 ]
 # "the result of the referendum" presupposes a referendum was held: the noun is the event.
 _EVENT_NOUNS = {
@@ -239,7 +258,7 @@ _IRREALIS = frozenset("""would could should might may can cannot must will shall
     try tries tried attempt threaten threatened threatens threat risk risks face faces not no never without deny
     denied denies refuse refused refuses avoid avoided next future prospect prospects consider considering
     considered idea warrant suggest suggested suggests invite invited invites invitation delay delaying delayed
-    block blocking blocked stall stalled postpone postponed due n't""".split())
+    block blocking blocked stall stalled postpone postponed due n't delays""".split())
 # ... or just after it: "a meeting … remains possible", "talks are planned"
 _IRREALIS_AFTER = frozenset("possible impossible unlikely likely planned proposed expected envisaged remains remain "
                             "could would might should will".split())
@@ -306,6 +325,7 @@ class Asked:
     excluded: frozenset[str] = frozenset()  # stems of the things the answer must add to
     excluded_name: bool = False  # the excluded thing is a name: the answer must name another
     topic: frozenset[str] = frozenset()  # what a source is asked to have said something about ("say about the ramp")
+    named_kind: str | None = None  # "which hotels…", "which company…": the answer must name one
     across: bool = False
     parts: tuple[str, ...] = field(default=())  # sub-questions of a two-part question
 
@@ -370,7 +390,8 @@ _ROLE = re.compile(
     r"\b(?:(?i:what|which) (?:is|was|are|were) the (?:(?i:first|last|full|family|sur) ?)?names? of (?:the |a |an )?|"
     r"(?i:who) (?:is|was|are|were) the |"
     rf"(?i:which) )(?:[\w’'-]+ ){{0,3}}?(?P<role>{_ROLE_WORDS})s?\b")
-_LEADS = re.compile(r"\b(?i:who) (?:headed|led|heads|leads|chaired|chairs|ran|runs|commanded|commands) (?:the |a )?"
+_LEADS = re.compile(r"\b(?i:who) (?:(?:will|would|is to|is set to|is going to) (?:head|lead|chair|run) |"
+                    r"(?:headed|led|heads|leads|chaired|chairs|ran|runs|commanded|commands) )(?:the |a )?"
                     r"(?:[\w’'-]+ ){0,3}?(?P<role>delegation|team|inquiry|committee|commission|talks|investigation|"
                     r"company|mission|group|panel|government|office)\b")
 
@@ -409,6 +430,8 @@ def _role(question: str) -> tuple[str | None, str | None, frozenset[str], bool]:
     ("minist", None, {"ukrain"}, False); "who led the Russian delegation" -> (None, "deleg", {"russia"},
     False); "which Hungarian city" -> (None, None, {"hungarian"}, True)."""
     m = _ROLE.search(question) or _POSSESSIVE_ROLE.search(question)
+    if m and re.match(r"(?i:which|what)\s+[\w’'-]+['’]s?\s", question[m.start():]):
+        m = None  # "which country's foreign minister said…" asks for the country, not the minister's name
     if m:
         return (next(iter(tokenize(m.group("role"))), None), None,
                 _qualifiers(question[m.start():m.start("role")]), False)
@@ -479,9 +502,21 @@ def _leader_named(text: str, body: str, question: str) -> bool:
     word of leading ("Vladimir Medinsky, who led the delegation", "delegation head Rustem Umerov")."""
     for sentence in _sentences(text):
         stems = set(tokenize(sentence))
-        if body in stems and stems & _LEAD_WORDS and _named_near(sentence, _LEAD_WORDS, question):
+        if body in stems and stems & _LEAD_WORDS and _named_near(sentence, _LEAD_WORDS, question) \
+                and _leads_body(sentence, body):
             return True
     return False
+
+
+LEAD_SPAN = 4  # words between a word of leading and the body led ("chaired by", "led the Russian delegation")
+
+
+def _leads_body(sentence: str, body: str) -> bool:
+    """Whether a word of leading stands next to the body: "Marsh, who chaired the meeting, called
+    for a public inquiry" names no chair of the inquiry."""
+    stems = [next(iter(tokenize(w)), "") for w in re.findall(r"[\w’'-]+", sentence)]
+    at_body = [k for k, t in enumerate(stems) if t == body]
+    return any(abs(k - b) <= LEAD_SPAN for k, t in enumerate(stems) if t in _LEAD_WORDS for b in at_body)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -527,6 +562,10 @@ def _norm(name: str) -> str:
 
 
 def _source(question: str, outlets: list[str]) -> tuple[str | None, str | None]:
+    pronoun = _PRONOUN_SOURCE.search(question)
+    person = _PERSON_RUN.search(question[: pronoun.start()]) if pronoun else None
+    if person:
+        return person.group("x"), None
     for pattern in _ATTRIBUTION:
         m = pattern.search(question)
         if not m:
@@ -539,6 +578,9 @@ def _source(question: str, outlets: list[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
+_ADVERBS = frozenset("last first ever already just never still also again recently finally eventually".split())
+
+
 def _events(question: str) -> tuple[frozenset[str], ...]:
     """The events a question asks about, from verb forms only ("who was arrested", "which treaty
     did they sign"): "the two dead miners" names people, it asks for no death."""
@@ -548,7 +590,9 @@ def _events(question: str) -> tuple[frozenset[str], ...]:
         event = _EVENT_OF.get(word) if word.islower() else None
         if event is None or event in found:
             continue
+        # (an adverb right before makes it the verb of the question: "when were the seals last replaced")
         if (word.endswith("ed") and i > 0 and words[i - 1].islower() and words[i - 1] not in STOP_WORDS
+                and words[i - 1] not in _ADVERBS and not words[i - 1].endswith("ly")
                 and not set(w.lower() for w in words[max(0, i - 4) : i]) & _AUXILIARIES
                 and set(w.lower() for w in words[:i]) & _AUX_WORDS):
             continue  # "the review of crew fatigue agreed as part of…" describes the review, asks nothing of it
@@ -556,12 +600,28 @@ def _events(question: str) -> tuple[frozenset[str], ...]:
             continue  # "the people who registered to attend": the question itself does not say they did
         if i > 0 and words[i - 1].lower() in ("what", "which"):
             continue  # "what vote does Putin say…" asks which one, not whether it was held
+        if word in _RECEIPT:
+            event = event | _received(words[i + 1 : i + 4])
         found.append(event)
     for m in _OUTCOME.finditer(question):
         event = _NOUN_EVENT[m.group("ev").lower()]
         if event not in found:
             found.append(event)
     return tuple(found)
+
+
+_RECEIPT = frozenset("receive received receives".split())
+_NOMINAL = re.compile(r"(?:ment|ation|ition|ion|ance|ence)$")
+
+
+def _received(after: list[str]) -> frozenset[str]:
+    """What a receiving is of says the event as well: "received hospital treatment" is "treated in
+    hospital", "received compensation" is "compensated"."""
+    run = list(itertools.takewhile(lambda w: w.islower() and w not in STOP_WORDS, after))
+    if not run:
+        return frozenset()
+    stem = next(iter(tokenize(run[-1])), "")
+    return frozenset(t for t in (stem, _NOMINAL.sub("", stem)) if len(t) >= 4)
 
 
 def _realis(question: str) -> bool:
@@ -696,6 +756,7 @@ def split_parts(question: str) -> tuple[str, ...]:
 
 
 _SAID_ABOUT = re.compile(r"\b(?:say|says|said|tell|tells|told|write|wrote|claim|claimed|state|stated|think|thinks|"
+                         r"report|reported|announce|announced|"
                          r"argue|argued|warn|warned|comment|commented|remark|remarked|add|added|explain|explained)\s+"
                          r"(?:[\w’'-]+\s+){0,3}?(?:about|regarding|concerning)\s+(?P<t>[^?]+)", re.I)
 
@@ -732,6 +793,7 @@ def asked(question: str, outlets: list[str] | None = None) -> Asked:
         months=tuple(dict.fromkeys(_MONTH_NAMES.index(m) + 1 for m in _ASKED_MONTH.findall(question))), excluded=excluded, excluded_name=excluded_name,
         across=bool(_ACROSS.search(question)), parts=split_parts(question),
         topic=_topic(question, source if not outlet else None),
+        named_kind=None if role else _named_kind(question),
     )
 
 
@@ -749,6 +811,12 @@ class Context:
 
 
 _BROAD_ROLES = frozenset(tokenize("leader official chief executive officer delegate diplomat"))
+# Kinds of things known by a proper name: "which hotels were used" is not answered by "hotel rooms
+# paid for by the council".
+_WHICH_NAMED = frozenset(tokenize("company companies firm firms contractor contractors manufacturer manufacturers "
+                                  "maker makers supplier suppliers operator operators hotel hotels hospital hospitals "
+                                  "school schools charity charities airline airlines bank banks insurer insurers "
+                                  "vessel vessels ship ships tanker tankers consultancy"))
 _WHO_IS = re.compile(r"^\s*who (?:is|was|are|were)\b", re.I)
 # Titles a broad role may be held under
 _TITLES = frozenset(tokenize(_ROLE_WORDS.replace("|", " ") + " chancellor premier prime king queen prince general "
@@ -761,6 +829,10 @@ _HEAD_SKIP = frozenset("of the a an more than about some nearly over almost arou
 
 _LABEL = re.compile(r"(?:^|[-•*–]\s|\n)\s*(?P<l>[A-Za-z][\w’'-]*(?:\s+[A-Za-z][\w’'-]*){0,4}):\s*(?:about |roughly |around |nearly |more than |at least )?$")
 _SHARE = re.compile(r"%|\bper ?cent\b|^\s*(?:%|per ?cent\b|percentage points?\b)", re.I)
+
+
+def _plural(word: str) -> bool:
+    return word.islower() and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 
 def heads(text: str, question: str, spans: bool = False) -> list[str | None]:
@@ -795,7 +867,10 @@ def heads(text: str, question: str, spans: bool = False) -> list[str | None]:
             # "3,000 dead fish", "1,200 Velmont residents": the noun may come after a modifier
             clause = re.split(r"[,.;:!?()]", after, maxsplit=1)[0]
             rest = re.findall(r"[A-Za-z][\w’'-]*", clause)[at_head + 1 : at_head + 3]
-            out += list(itertools.takewhile(lambda w: w.lower() not in STOP_WORDS and not w.endswith("ed"), rest))
+            nouns = list(itertools.takewhile(lambda w: w.lower() not in STOP_WORDS and not w.endswith("ed"), rest))
+            if nouns and _plural(nouns[0]) and not _plural(head):
+                out.pop()  # "14 fire engines", "two Brannock employees": a singular modifier counts nothing
+            out += nouns
         if head is not None and head.lower() in _MEASURES and following[at_head + 1 : at_head + 2] == ["of"]:
             # "2,400 tonnes of bottle glass" measures glass: the last noun before the phrase ends
             after = itertools.dropwhile(lambda w: w.lower() in STOP_WORDS, following[at_head + 2 : at_head + 6])
@@ -896,13 +971,46 @@ def _together(text: str, names: frozenset[str], ctx: Context, kind: frozenset[st
     sentences = [tokenize(s) for s in _sentences(text)]
     named = [_shares(names, stems) for stems in sentences]
     total = sum(topic.values()) or 1.0
+    raw = _sentences(text)
     for i in range(len(sentences)):
         if not named[i]:
             continue
-        near = [t for stems in sentences[max(0, i - 1) : i + 2] for t in stems]
+        near = [t for j in sorted(set(range(max(0, i - 1), min(len(sentences), i + 2))) | _quote_run(raw, i))
+                for t in sentences[j]]
         if sum(w for t, w in topic.items() if _shares(frozenset({t}), near)) >= TOPIC_SHARE * total:
             return True
     return False
+
+
+QUOTE_RUN = 4  # sentences a quotation may run on before or after the sentence that names its speaker
+
+
+def _quote_run(sentences: tuple[str, ...], i: int) -> set[int]:
+    """The sentences of a quotation that goes on from the one named in sentence ``i``: '"This was one
+    of the most dangerous incidents," said Idowu. "Ammonia can kill. The speed of the evacuation saved
+    lives."' gives Idowu the last sentence too; likewise a quotation that opened sentences before."""
+    run: set[int] = set()
+    if i + 1 < len(sentences) and re.match(r"\s*[“\"]", sentences[i + 1]):
+        for j in range(i + 1, min(len(sentences), i + 1 + QUOTE_RUN)):
+            run.add(j)
+            if re.search(r"[”\"]\s*$|[”]", sentences[j][1:]):
+                break
+    if _closes_quote(sentences[i]):
+        for j in range(i - 1, max(-1, i - 1 - QUOTE_RUN), -1):
+            run.add(j)
+            if re.match(r"\s*[“\"]", sentences[j]):
+                break
+    return run
+
+
+def _closes_quote(sentence: str) -> bool:
+    """Whether the sentence opens inside a quotation: its first quotation mark closes one
+    ('C is everywhere,” said Bob.'), not 'Bob called the plan “bad”.'."""
+    curly = re.search(r"[“”]", sentence)
+    if curly:
+        return curly.group(0) == "”"
+    at = sentence.find('"')
+    return sentence.count('"') % 2 == 1 and at > 0 and sentence[at - 1] in ",.!?;:—–-"
 
 
 def _shares(terms: frozenset[str], stems: list[str]) -> bool:
@@ -970,6 +1078,8 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         return f"about the {clash[1]} {clash[0]}, not the {clash[2]} one"
     if _left_open(text, question):
         return LEFT_OPEN
+    if need.named_kind and not _new_name(text, question):
+        return f"no {need.named_kind}… named"
     return None
 
 
@@ -1114,6 +1224,30 @@ def _speaks(sentence: str, source: frozenset[str]) -> bool:
     if j >= len(words) or not words[j][:1].islower():
         return True  # "…," said Zelensky.
     return not any(w[:1].isupper() and w.lower() not in STOP_WORDS for w in words[1:speech])
+
+
+def _named_kind(question: str) -> str | None:
+    """The kind known by a proper name that a which-question asks for ("which hotels took in…" -> "hotel")."""
+    m = re.match(r"\s*(?:which|what)\s+((?:[\w’'-]+\s+){0,3})", question, re.I)
+    if not m:
+        return None
+    for word in m.group(1).split():
+        if word.lower() in _AUX_WORDS:
+            break
+        stem = next(iter(tokenize(word)), "")
+        if stem in _WHICH_NAMED:
+            return stem
+    return None
+
+
+def _new_name(text: str, question: str) -> bool:
+    """Whether the text names something the question does not (a capitalised word inside a
+    sentence, not a month or a day)."""
+    asked_words = set(tokenize(question))
+    return any(t not in asked_words and t not in _CALENDAR_STEMS for t in _names(text))
+
+
+_CALENDAR_STEMS = frozenset(t for w in _CALENDAR for t in tokenize(w))
 
 
 def _names(text: str) -> list[str]:

@@ -720,3 +720,97 @@ def test_a_first_name_asked_of_a_role_needs_someone_named() -> None:
     question = "What is the first name of the Ukrainian foreign minister who called the proposal unacceptable?"
     need = asked(question)
     assert need.role == "minist" and need.qualifier == {"ukrain"}
+
+
+# --- session 11: sources named in more ways, quotations that run on, more events -----------------
+
+@pytest.mark.parametrize(("question", "source"), [
+    ("What did the Institute for the Study of War report about the front?", "Institute for the Study of War"),
+    ("What did the chief constable of Dunmore Police say about the closures?", "chief constable of Dunmore Police"),
+    ("What was the environment minister's reaction to the spill?", "environment minister"),
+    ("What was Harlow Foods' response to the recall?", "Harlow Foods"),
+    # a pronoun stands for the person the question named first, not the programme they were on
+    ("When mill owner Rosa Tamm appeared on Radio Dunmore, what did she say about wages?", "Rosa Tamm"),
+])
+def test_asked_source_in_other_phrasings(question: str, source: str) -> None:
+    assert asked(question, OUTLETS).source == source
+
+
+def test_a_pronoun_source_must_be_the_one_speaking() -> None:
+    q = "When mill owner Rosa Tamm appeared on Radio Dunmore, what did she say about wages?"
+    assert _why(q, "HOST: And the wages? PETER LUND: Every worker stays on full pay, the manager said.") is not None
+    assert _why(q, "Rosa Tamm said every worker's wages would be paid in full.") is None
+
+
+def test_a_role_at_a_body_as_source_needs_the_role_speaking() -> None:
+    q = "What did the chief constable of Dunmore Police say about the road closures?"
+    police = ("Dunmore Police shut Quay Road and Mill Lane. "
+              "The company said in a statement that it was cooperating.")
+    assert _why(q, police) is not None
+    said = "The chief constable of Dunmore Police said the road closures would last until Friday."
+    assert _why(q, said) is None
+
+
+def test_who_will_lead_asks_for_a_named_head() -> None:
+    q = "Who will chair the public inquiry into the spill?"
+    assert asked(q, OUTLETS).leads == _stem("inquiry")
+    assert _why(q, "Mayor Helen Marsh, who chaired the meeting, called for a public inquiry.") is not None
+    assert _why(q, "The public inquiry will be chaired by retired judge Alan Pryor.") is None
+
+
+@pytest.mark.parametrize(("question", "miss", "hit"), [
+    ("On what date will the Dunmore mill resume production?",
+     "The mill suspended production indefinitely on 15 April.",
+     "The mill resumed production on 2 May."),
+    ("Which company manufactured the pump that failed?",
+     "Investigators said the pump failed during a routine transfer.",
+     "The pump was manufactured by Keller Hydraulics."),
+    ("When were the seals on the tank last replaced?",
+     "The union warned in January about delays in replacing the seals.",
+     "The seals were replaced in March 2023."),
+])
+def test_more_events_a_question_asks_about(question: str, miss: str, hit: str) -> None:
+    assert _why(question, miss) is not None
+    assert _why(question, hit) is None
+
+
+def test_receiving_is_said_by_what_is_received() -> None:
+    q = "How many people received hospital treatment?"
+    assert _why(q, "The health authority said 47 people had been treated in hospital.") is None
+    assert _why(q, "The health authority said 47 people had gathered at the hospital.") is not None
+
+
+def test_a_quotation_that_runs_on_belongs_to_its_speaker() -> None:
+    q = "What did Fire Officer Samuel Idowu credit with saving lives?"
+    idowu = frozenset({_stem("Samuel"), _stem("Idowu")})
+    specific = idowu | {_stem("credit"), _stem("saving"), _stem("lives")}
+    ctx = Context(frozenset(), "Coast Herald", None, "", specific, (idowu,), {})
+    text = ('"This was one of the worst incidents my crews have faced," said Fire Officer Samuel Idowu. '
+            '"Ammonia at these levels can kill. The speed of the evacuation saved lives."')
+    assert _why(q, text, ctx) is None
+    apart = ('"This was one of the worst incidents my crews have faced," said Fire Officer Samuel Idowu. '
+             "Ammonia at these levels can kill. Neighbours said the speed of the evacuation saved lives.")
+    assert _why(q, apart, ctx) is not None
+
+
+def test_a_singular_modifier_is_not_what_a_count_counts() -> None:
+    assert heads("Crews came with 14 fire engines.", "How many firefighters came?") == ["engines"]
+    assert heads("About 1,900 dead fish were found.", "How many fish died?") == ["dead", "fish"]
+    assert heads("Two Dunmore employees were hurt.", "How many were hurt?") == ["employees"]
+
+
+def test_seasons_measure_a_time() -> None:
+    q = "How long could it take for the fish population to recover?"
+    assert _why(q, "It may take two or three breeding seasons before the fish population recovers.") is None
+
+
+def test_which_kind_known_by_name_must_be_named() -> None:
+    q = "Which hotels took in the evacuees?"
+    assert _why(q, "Others stayed with relatives or in hotel rooms paid for by the council.") is not None
+    assert _why(q, "Others stayed at the Grand Quay Hotel and the Riverside Inn.") is None
+
+
+def test_which_countrys_official_asks_for_the_country() -> None:
+    q = "Which country's foreign minister said the leader would not be arrested there?"
+    assert asked(q, OUTLETS).role is None
+    assert _why(q, "Switzerland's foreign minister said his country would not arrest him.") is None
