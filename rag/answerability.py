@@ -146,7 +146,8 @@ _ATTRIBUTION = [  # lead words in any case; the source itself capitalised
     re.compile(rf"\b(?i:according to) {_NAME}"),
     re.compile(rf"\b(?i:(?:as\s+)?reported by) {_NAME}"),
     re.compile(rf"\b(?i:did|does|do|has|have|had)\s+{_NAME}\s+(?:(?:himself|herself|itself|themselves)\s+)?"
-               rf"(?i:report|say|write|claim|state|publish|announce|tell|describe|quote)\b"),
+               rf"(?i:report|say|write|claim|state|publish|announce|tell|describe|quote|warn|complain|admit|deny|"
+               rf"promise|criticise|criticize|explain)\b"),
     re.compile(rf"\b(?i:told|tell|tells)\s+{_NAME}"),
     re.compile(rf"\b(?i:in|by)\s+{_NAME}['’]s?\s+(?i:report|article|story|coverage|reporting|piece|account)\b"),
     # a body named in lower case: "what did the examinations board say about…"
@@ -235,6 +236,7 @@ _EVENTS = [  # (the verb forms a question asks with, the words a sentence may re
     ("manufacture manufactured supplied installed", "manufacture manufactured manufacturer maker made built supplied "
                                                    "supplier installed installer"),
     ("replace replaced", "replace replaced replacement replacing"),
+    ("suspend suspended", "suspend suspended suspension"),
 ]
 # "the result of the referendum" presupposes a referendum was held: the noun is the event.
 _EVENT_NOUNS = {
@@ -388,11 +390,12 @@ _ROLE_WORDS = ("minister|ambassador|negotiator|spokesman|spokeswoman|spokesperso
                "prosecutor|inspector|manager|executive|ceo|officer|delegate|diplomat")
 _ROLE = re.compile(
     r"\b(?:(?i:what|which) (?:is|was|are|were) the (?:(?i:first|last|full|family|sur) ?)?names? of (?:the |a |an )?|"
-    r"(?i:who) (?:is|was|are|were) the |"
+    r"(?i:who) (?:is|was|are|were) the |(?i:name) the |"
     rf"(?i:which) )(?:[\w’'-]+ ){{0,3}}?(?P<role>{_ROLE_WORDS})s?\b")
 _LEADS = re.compile(r"\b(?i:who) (?:(?:will|would|is to|is set to|is going to) (?:head|lead|chair|run) |"
+                    r"(?:is|are|was|were) (?:heading|leading|chairing|running) |"
                     r"(?:headed|led|heads|leads|chaired|chairs|ran|runs|commanded|commands) )(?:the |a )?"
-                    r"(?:[\w’'-]+ ){0,3}?(?P<role>delegation|team|inquiry|committee|commission|talks|investigation|"
+                    r"(?:(?:[A-Z][\w’'.-]* ){1,5}?|(?:[\w’'-]+ ){0,3}?)(?P<role>delegation|team|inquiry|committee|commission|talks|investigation|"
                     r"company|mission|group|panel|government|office)\b")
 
 
@@ -740,9 +743,28 @@ def _object_fits(words: list[str], i: int, noun: str, related: Callable[[str, st
     return any(related(noun, w) if related else tokenize(w) == tokenize(noun) for w in following)
 
 
+# "In the 2022 Istanbul negotiations, where were the talks held…": a clause that sets the scene
+# before the wh-word of the question.
+# "When Celia Voss appeared on Radio Calder, what did she say…" too: "when" with no auxiliary after it
+# opens a clause, not a question.
+_LEAD_CLAUSE = re.compile(rf"^\s*(?P<lead>(?!(?:what|who|whom|which|why|how)\b)(?!(?:when|where)\s+(?:and|or|did|does|do|"
+                          rf"is|are|was|were|has|have|had|will|would|could|can|should|might|may|exactly)\b)"
+                          rf"[^,?]{{3,100}}),\s*(?={_WH}\b)", re.I)
+
+
+def _core(question: str) -> str:
+    """The question without a clause that sets the scene before its wh-word."""
+    m = _LEAD_CLAUSE.match(question)
+    return question[m.end():] if m else question
+
+
 def split_parts(question: str) -> tuple[str, ...]:
     """The sub-questions of a two-part question ("When and where did X…" -> "When did X…",
-    "Where did X…"; "Who chairs X, and what is she paid?" -> both clauses); () for one question."""
+    "Where did X…"; "Who chairs X, and what is she paid?" -> both clauses); () for one question.
+    A clause that sets the scene goes with each part ("In 2022, where… and who…")."""
+    lead = _LEAD_CLAUSE.match(question)
+    if lead:
+        return tuple(f"{lead.group('lead').strip()}, {p}" for p in split_parts(question[lead.end():]))
     q = question.strip()
     m = _DOUBLE_WH.match(q)
     if m:
@@ -756,7 +778,7 @@ def split_parts(question: str) -> tuple[str, ...]:
 
 
 _SAID_ABOUT = re.compile(r"\b(?:say|says|said|tell|tells|told|write|wrote|claim|claimed|state|stated|think|thinks|"
-                         r"report|reported|announce|announced|"
+                         r"report|reported|announce|announced|complain|complained|"
                          r"argue|argued|warn|warned|comment|commented|remark|remarked|add|added|explain|explained)\s+"
                          r"(?:[\w’'-]+\s+){0,3}?(?:about|regarding|concerning)\s+(?P<t>[^?]+)", re.I)
 
@@ -816,7 +838,8 @@ _BROAD_ROLES = frozenset(tokenize("leader official chief executive officer deleg
 _WHICH_NAMED = frozenset(tokenize("company companies firm firms contractor contractors manufacturer manufacturers "
                                   "maker makers supplier suppliers operator operators hotel hotels hospital hospitals "
                                   "school schools charity charities airline airlines bank banks insurer insurers "
-                                  "vessel vessels ship ships tanker tankers consultancy"))
+                                  "vessel vessels ship ships tanker tankers consultancy city cities town towns "
+                                  "village villages country countries capital port venue region province"))
 _WHO_IS = re.compile(r"^\s*who (?:is|was|are|were)\b", re.I)
 # Titles a broad role may be held under
 _TITLES = frozenset(tokenize(_ROLE_WORDS.replace("|", " ") + " chancellor premier prime king queen prince general "
@@ -956,8 +979,10 @@ _LIGHT_VERBS = frozenset(tokenize("work works worked do does did make makes made
 
 def asked_kind(question: str) -> frozenset[str]:
     """The stems of the kind of thing a which/what question asks for ("which think tank" -> think, tank)."""
-    m = _WH_KIND.match(question)
+    m = _WH_KIND.match(_core(question))
     return frozenset(tokenize(m.group("k"))) if m else frozenset()
+
+
 
 
 def _together(text: str, names: frozenset[str], ctx: Context, kind: frozenset[str] = frozenset()) -> bool:
@@ -1044,7 +1069,7 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         # use ("German Chancellor Friedrich Merz"; "Switzerland's foreign minister" answers "which
         # Swiss official"); "who is X's chief executive" asks for a name, under some title.
         if (need.role not in _BROAD_ROLES or need.role in set(tokenize(text))
-                or (_WHO_IS.match(question) and not _named_near(text, _TITLES, question))):
+                or (_WHO_IS.match(_core(question)) and not _named_near(text, _TITLES, question))):
             return "no one named in the asked role"
     if need.leads and not _leader_named(text, need.leads, question):
         return f"no one named as the head of the {need.leads}…"
@@ -1064,7 +1089,7 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
             return "the asked event is not reported at the asked place"
         if need.event_object and not any(_object_fits(w, i, need.event_object, related) for w, i in stated):
             return f"the asked event is not reported of a {need.event_object}"
-        if need.realis and _WHO_DID.match(question) and not any(_names_someone(w, question) for w, _ in stated):
+        if need.realis and _WHO_DID.match(_core(question)) and not any(_names_someone(w, question) for w, _ in stated):
             return "no one is named where the asked event is reported"
     if need.years and not any(year in words or year in ctx.article_terms or (ctx.published or "").startswith(year)
                               for year in need.years):
@@ -1089,10 +1114,14 @@ LEFT_OPEN = "the asked thing is given as not known yet"
 _UNDETERMINED = re.compile(
     r"\b(?:to be (?:determined|decided|confirmed|announced|named|set|agreed)|"
     r"(?:remains?|remained|is|was|are|were)\s+(?:still\s+)?(?:uncertain|unclear|unknown|undecided|unresolved)|"
-    r"(?:has|have|had)\s+(?:not\s+(?:yet\s+)?|yet\s+to\s+)(?:been\s+|be\s+)?"
+    r"(?:has|have|had)\s+(?:still\s+)?(?:not\s+(?:yet\s+)?|yet\s+to\s+)(?:been\s+|be\s+)?"
     r"(?:named|decided|set|confirmed|disclosed|identified|announced|agreed|chosen|fixed)|"
     r"(?:declined|refused|would not|did not|didn't)\s+(?:to\s+)?(?:name|identify|disclose|reveal)|"
-    r"no (?:confirmed|fixed|firm|agreed)\s|no (?:date|venue|location|place|time) (?:has|had|have) been|undisclosed|unnamed)",
+    # "declined to say who would lead the inquiry", "the records do not show which foundry"
+    r"(?:declined|refused|would not|did not|didn't|do not|does not|don't|doesn't|could not|cannot)\s+(?:to\s+)?"
+    r"(?:say|show|specify|state|confirm|know)\s+(?:who|which|when|where|what)\b|"
+    r"no (?:confirmed|fixed|firm|agreed)\s|no (?:new )?(?:date|venue|location|place|time) (?:has|had|have) been|"
+    r"undisclosed|unnamed)",
     re.I)
 _DATE_KIND = frozenset(tokenize("date day time"))
 OPEN_SPAN = 5  # words between the asked kind and what says it is not known ("the venue also remains uncertain")
@@ -1115,14 +1144,23 @@ def _left_open(text: str, question: str) -> bool:
     sentence gives a date."""
     answer_type = analyse(question).answer_type
     dated = answer_type in ("date", "day", "when")
-    kind = asked_kind(question) or (_DATE_KIND if dated else frozenset())
+    which = _WHICH_NOUN.match(_core(question))  # "which foundry cast the clamps"
+    kind = asked_kind(question) or (frozenset(tokenize(which.group("k"))) if which else frozenset()) or (
+        _DATE_KIND if dated else frozenset())
     if not kind:
         return False
     sentences = _sentences(text)
     about = [s for s in sentences if _shares(kind, tokenize(s))]
     if not about or not all(_open_about(s, kind) for s in about):
         return False
+    if any(_NO_NEW.search(s) for s in about):
+        return True  # "no new date has been set": the date given is the one that no longer holds
     return not (dated and any(novel_match(answer_type, s, question) for s in sentences))
+
+
+_WHICH_NOUN = re.compile(r"^\s*which\s+(?P<k>[a-z][\w’'-]*)\b", re.I)
+_NO_NEW = re.compile(r"\bno new (?:date|day|time|venue|location)\b|\bnew (?:date|day|time|venue|location) "
+                     r"(?:has|have|had) (?:not|yet)\b", re.I)
 
 
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final)\s+"
@@ -1228,7 +1266,7 @@ def _speaks(sentence: str, source: frozenset[str]) -> bool:
 
 def _named_kind(question: str) -> str | None:
     """The kind known by a proper name that a which-question asks for ("which hotels took in…" -> "hotel")."""
-    m = re.match(r"\s*(?:which|what)\s+((?:[\w’'-]+\s+){0,3})", question, re.I)
+    m = re.match(r"\s*(?:which|what)\s+((?:[\w’'-]+\s+){0,3})", _core(question), re.I)
     if not m:
         return None
     for word in m.group(1).split():
@@ -1244,7 +1282,15 @@ def _new_name(text: str, question: str) -> bool:
     """Whether the text names something the question does not (a capitalised word inside a
     sentence, not a month or a day)."""
     asked_words = set(tokenize(question))
-    return any(t not in asked_words and t not in _CALENDAR_STEMS for t in _names(text))
+    # a sentence may open with a name when it is a possessive or two words: "Switzerland's foreign
+    # minister said…", "New Zealand said…"
+    words = [m.group(0) for m in re.finditer(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+", text)]
+    words += [m.group(1) for m in _OPENING_NAME.finditer(text)]
+    return any(t not in asked_words and t not in _CALENDAR_STEMS
+               for w in words if not _NATIONALITY.search(w) for t in tokenize(w))
+
+
+_OPENING_NAME = re.compile(r"(?:^|[.!?]\s)\s*([A-Z][\w-]+)(?=['’]s\b|\s+[A-Z][a-z])")
 
 
 _CALENDAR_STEMS = frozenset(t for w in _CALENDAR for t in tokenize(w))

@@ -814,3 +814,49 @@ def test_which_countrys_official_asks_for_the_country() -> None:
     q = "Which country's foreign minister said the leader would not be arrested there?"
     assert asked(q, OUTLETS).role is None
     assert _why(q, "Switzerland's foreign minister said his country would not arrest him.") is None
+
+
+@pytest.mark.parametrize(("question", "text"), [
+    ("Who is heading the safety board's inquiry?", "A spokesperson declined to say who would lead the inquiry."),
+    ("Which foundry cast the clamps?", "The records do not show which foundry cast them."),
+    ("When has the derby been rescheduled for?", "The derby was postponed. No new date has been set."),
+])
+def test_more_ways_of_saying_the_asked_thing_is_not_known(question: str, text: str) -> None:
+    assert _why(question, text) is not None
+
+
+def test_name_the_role_asks_for_a_name() -> None:
+    q = "Name the head of the Ukrainian delegation who initialled the document."
+    assert asked(q, OUTLETS).role == _stem("head")
+    assert _why(q, "The document was initialled by the head of the Ukrainian delegation.") is not None
+
+
+def test_which_city_needs_a_place_named() -> None:
+    q = "According to AFP, which city did the president propose for the meeting?"
+    assert _why(q, "AFP reported the offer, but the president later rejected it, AFP said.") is not None
+    assert _why(q, "The president proposed Vienna for the meeting, AFP reported.") is None
+
+
+def test_a_scene_setting_clause_goes_with_each_part() -> None:
+    q = "In the 2019 Geneva round, where were the talks held and who signed the final text?"
+    assert split_parts(q) == ("In the 2019 Geneva round, where were the talks held?",
+                              "In the 2019 Geneva round, who signed the final text?")
+    # "When X did Y, what…" is one question: its "when" opens a clause
+    assert split_parts("When Rosa Tamm appeared on Radio Dunmore, what did she say about wages?") == ()
+    assert split_parts("When did the leak start, and who raised the alarm?") == ("When did the leak start?",
+                                                                                 "who raised the alarm?")
+
+
+def test_did_x_warn_names_a_source() -> None:
+    assert asked("What did Anna Berg warn about the dam?", OUTLETS).source == "Anna Berg"
+
+
+def test_no_new_date_leaves_the_old_date_no_answer() -> None:
+    q = "When has the cup final been rescheduled for?"
+    assert _why(q, "Saturday's cup final has been postponed, the league said. No new date has been set.") == LEFT_OPEN
+
+
+def test_who_is_heading_a_body_with_a_long_name() -> None:
+    q = "Who is heading the Provincial Infrastructure Safety Board's inquiry into the crack?"
+    assert asked(q, OUTLETS).leads == _stem("inquiry")
+    assert _why(q, "The board opened an inquiry. A spokesperson declined to say who would lead the inquiry.") is not None
