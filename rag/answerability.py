@@ -396,7 +396,7 @@ _LEADS = re.compile(r"\b(?i:who) (?:(?:will|would|is to|is set to|is going to) (
                     r"(?:is|are|was|were) (?:heading|leading|chairing|running) |"
                     r"(?:headed|led|heads|leads|chaired|chairs|ran|runs|commanded|commands) )(?:the |a )?"
                     r"(?:(?:[A-Z][\w’'.-]* ){1,5}?|(?:[\w’'-]+ ){0,3}?)(?P<role>delegation|team|inquiry|committee|commission|talks|investigation|"
-                    r"company|mission|group|panel|government|office)\b")
+                    r"company|mission|group|panel|government|office)\b(?!['’]s?\b)")  # not "the government's review"
 
 
 _QUALIFIED_PLACE = re.compile(r"\b(?i:which|what) (?:[\w’'-]+ )?(?P<q>[A-Z][\w’'-]+) (?i:city|town|village|capital|"

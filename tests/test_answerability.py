@@ -860,3 +860,9 @@ def test_who_is_heading_a_body_with_a_long_name() -> None:
     q = "Who is heading the Provincial Infrastructure Safety Board's inquiry into the crack?"
     assert asked(q, OUTLETS).leads == _stem("inquiry")
     assert _why(q, "The board opened an inquiry. A spokesperson declined to say who would lead the inquiry.") is not None
+
+
+def test_a_body_in_the_possessive_is_not_the_one_led() -> None:
+    q = "Who is heading the government's nationwide review of museum security?"
+    assert asked(q, OUTLETS).leads is None
+    assert _why(q, "The review will be led by Ingrid Solvang, a retired commissioner.") is None
