@@ -184,3 +184,14 @@ class LexicalIndex:
             return index
         except (OSError, ValueError, KeyError):
             return None
+
+
+def same_place(qualifier: str, stem: str) -> bool:
+    """ "ukrainian" and "ukrain", "swiss" and "switzerland", "hungarian" and "hungari"."""
+    return stem in equivalents(qualifier) or (len(qualifier) >= 5 and stem[:5] == qualifier[:5])
+
+
+def shares_family(terms: frozenset[str], stems: list[str]) -> bool:
+    """Whether the stems hold one of the terms, or a word of the same family ("rescuers" for "rescued")."""
+    return any(t in stems or (len(t) >= 4 and any(len(s) >= 4 and (s.startswith(t) or t.startswith(s)) for s in stems))
+               for t in terms)

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from rag.answerability import FRAME_WORDS, LEFT_OPEN, Asked, Context, asked, failure, subject_names
+from rag.answerability import LEFT_OPEN, Asked, Context, asked, failure, subject_names
+from rag.speakers import FRAME_WORDS
 from rag.chunking import normalise_space
 from rag.evidence import Evidence, gather
 from rag.lexical import tokenize

@@ -7,6 +7,7 @@ is a heading starts a new one. Nothing is rewritten: every sentence is ``text[st
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 
 from rag.boilerplate import Line, is_heading_like, split_lines
@@ -192,3 +193,16 @@ def _cut(text: str, start: int, end: int, excluded: list[Span], starts: list[int
         if any(ch.isalnum() for ch in text[a:b]):
             out.append((a, b))
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def window_sentences(text: str) -> tuple[str, ...]:
+    """The sentences of a window ("U.S. President Donald Trump…" stays one); several checks split
+    the same window, so the split is cached."""
+    # Windows join sentences with spaces: a list item after a full stop ("… a day. - Hollin High
+    # School's…") starts a sentence of its own.
+    return tuple(piece for part in _ITEM_START.split(text) for a, b in split_sentences(part, 0, len(part))
+                 for piece in [part[a:b]])
+
+
+_ITEM_START = re.compile(r"(?<=[.!?”\"’:])\s+(?=[-•*–]\s)")

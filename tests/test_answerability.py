@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answerability import LEFT_OPEN, Asked, Context, asked, counts, failure, heads, split_parts
+from rag.answerability import LEFT_OPEN, Asked, Context, asked, failure, split_parts
+from rag.counting import counts, heads
 from rag.lexical import tokenize
 
 OUTLETS = ["Kyiv Post", "RT", "Coast Herald"]
