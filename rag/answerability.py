@@ -9,6 +9,7 @@ the chosen sentences carry. They are general rules over the question's wording, 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -581,9 +582,8 @@ def _left_open(text: str, question: str) -> bool:
     sentence gives a date."""
     answer_type = analyse(question).answer_type
     dated = answer_type in ("date", "day", "when")
-    which = _WHICH_NOUN.match(_core(question))  # "which foundry cast the clamps"
-    kind = asked_kind(question) or (frozenset(tokenize(which.group("k"))) if which else frozenset()) or (
-        _DATE_KIND if dated else frozenset())
+    which = _wh_words(question, "which")[:1]  # "which foundry cast the clamps"
+    kind = asked_kind(question) or frozenset(tokenize(" ".join(which))) or (_DATE_KIND if dated else frozenset())
     if not kind:
         return False
     sentences = window_sentences(text)
@@ -595,7 +595,6 @@ def _left_open(text: str, question: str) -> bool:
     return not (dated and any(novel_match(answer_type, s, question) for s in sentences))
 
 
-_WHICH_NOUN = re.compile(r"^\s*which\s+(?P<k>[a-z][\w’'-]*)\b", re.I)
 
 _NO_NEW = re.compile(r"\bno new (?:date|day|time|venue|location)\b|\bnew (?:date|day|time|venue|location) "
                      r"(?:has|have|had) (?:not|yet)\b", re.I)
@@ -627,18 +626,17 @@ def _other_ordinal(question: str, text: str) -> tuple[str, str, str] | None:
     return None
 
 
+def _wh_words(question: str, wh: str = "which|what") -> list[str]:
+    """The words after the question's which/what, up to its auxiliary: "which hotels took in…" ->
+    ["hotels", "took", "in"]; "which firm did…" -> ["firm"]."""
+    m = re.match(rf"\s*(?:{wh})\s+((?:[\w’'-]+\s+){{0,3}})", _core(question), re.I)
+    words = m.group(1).split() if m else []
+    return list(itertools.takewhile(lambda w: w.lower() not in AUX_WORDS, words))
+
+
 def _named_kind(question: str) -> str | None:
     """The kind known by a proper name that a which-question asks for ("which hotels took in…" -> "hotel")."""
-    m = re.match(r"\s*(?:which|what)\s+((?:[\w’'-]+\s+){0,3})", _core(question), re.I)
-    if not m:
-        return None
-    for word in m.group(1).split():
-        if word.lower() in AUX_WORDS:
-            break
-        stem = next(iter(tokenize(word)), "")
-        if stem in _WHICH_NAMED:
-            return stem
-    return None
+    return next((t for w in _wh_words(question) for t in tokenize(w)[:1] if t in _WHICH_NAMED), None)
 
 
 def _new_name(text: str, question: str) -> bool:
@@ -647,8 +645,7 @@ def _new_name(text: str, question: str) -> bool:
     asked_words = set(tokenize(question))
     # a sentence may open with a name when it is a possessive or two words: "Switzerland's foreign
     # minister said…", "New Zealand said…"
-    words = [m.group(0) for m in re.finditer(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+", text)]
-    words += [m.group(1) for m in _OPENING_NAME.finditer(text)]
+    words = _name_words(text) + [m.group(1) for m in _OPENING_NAME.finditer(text)]
     return any(t not in asked_words and t not in _CALENDAR_STEMS
                for w in words if not _NATIONALITY.search(w) for t in tokenize(w))
 
@@ -659,5 +656,12 @@ _OPENING_NAME = re.compile(r"(?:^|[.!?]\s)\s*([A-Z][\w-]+)(?=['’]s\b|\s+[A-Z][
 _CALENDAR_STEMS = frozenset(t for w in _CALENDAR for t in tokenize(w))
 
 
+_NAME_WORD = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")  # capitalised, not opening a sentence
+
+
+def _name_words(text: str) -> list[str]:
+    return _NAME_WORD.findall(text)
+
+
 def _names(text: str) -> list[str]:
-    return [s for m in re.finditer(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+", text) for s in tokenize(m.group(0))]
+    return [s for w in _name_words(text) for s in tokenize(w)]

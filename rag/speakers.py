@@ -121,8 +121,7 @@ def _closes_quote(sentence: str) -> bool:
     curly = re.search(r"[“”]", sentence)
     if curly:
         return curly.group(0) == "”"
-    at = sentence.find('"')
-    return sentence.count('"') % 2 == 1 and at > 0 and sentence[at - 1] in ",.!?;:—–-"
+    return sentence.count('"') % 2 == 1 and _closing_mark(sentence, sentence.find('"'))
 
 
 def attributed(text: str, source: frozenset[str]) -> bool:
@@ -180,9 +179,13 @@ def _unquoted(sentence: str) -> str:
     text = _STRAIGHT_QUOTE.sub(" ", text) if text.count('"') % 2 == 0 else text
     if text.count('"') == 1:
         at = text.index('"')
-        closing = at > 0 and text[at - 1] in ",.!?;:—–-"
-        text = text[at + 1 :] if closing else text[:at]
+        text = text[at + 1 :] if _closing_mark(text, at) else text[:at]
     return text
+
+
+def _closing_mark(text: str, at: int) -> bool:
+    """Whether the straight quotation mark at ``at`` closes a quotation ('…,"' after a comma or stop)."""
+    return at > 0 and text[at - 1] in ",.!?;:—–-"
 
 
 def _speaks(sentence: str, source: frozenset[str]) -> bool:
