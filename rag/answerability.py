@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from rag.counting import AUX_WORDS, DURATION, heads, quantity_asked, unit_near
+from rag.counting import AUX_WORDS, DURATION, counts, heads, quantity_asked, unit_near
 from rag.events import (
     at_place,
     event_object_of,
@@ -404,9 +404,37 @@ def _has_count(text: str, question: str, need: Asked, ctx: Context,
         exact = any(head is not None and tokenize(head)[:1] == [counted] for head in found)
         if not (exact or any(head is None or related(need.counted, head) for head in found)):
             continue
+        if _other_day(sentence, question) or _wider_total(sentence, about, ctx.weights):
+            continue
         if (exact and not ctx.specific) or not about or shares_family(about, tokenize(sentence)):
             return True
     return False
+
+
+_WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
+
+
+def _other_day(sentence: str, question: str) -> bool:
+    """Whether a count's sentence is set on another weekday than the question's: "strikes on
+    Monday killed 14" does not count the dead of "Thursday's barrage"."""
+    asked = {d.lower() for d in _WEEKDAY.findall(question)}
+    said = {d.lower() for d in _WEEKDAY.findall(sentence)}
+    return bool(asked and said and not asked & said)
+
+
+_INCLUDING = re.compile(r",?\s+including\b", re.I)
+
+
+def _wider_total(sentence: str, about: frozenset[str], weights: Mapping[str, float]) -> bool:
+    """Whether the count is a total over more than the question asks about: in "strikes killed 14
+    people across Ukraine, including on an apartment block in Kharkiv" the asked block is only
+    named after "including", once every count has been given."""
+    cut = _INCLUDING.search(sentence)
+    if not cut or not about or any(c in sentence[cut.end():] for c in counts(sentence[cut.end():])):
+        return False
+    before, after = tokenize(sentence[: cut.start()]), tokenize(sentence[cut.end():])
+    weight = lambda stems: sum(weights.get(t, 1.0) for t in about if shares_family(frozenset({t}), stems))  # noqa: E731
+    return weight(after) > 0 and weight([t for t in after if t not in before]) > weight(before)
 
 
 _NAME_RUN = r"(?P<n>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)"

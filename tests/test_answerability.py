@@ -489,6 +489,29 @@ def test_failure_a_measure_of_the_asked_thing_is_a_count_of_it() -> None:
         == "no count of the asked thing"
 
 
+def test_failure_a_total_over_a_wider_scope_is_not_the_asked_count() -> None:
+    q = "How many passengers were hurt when the ferry hit the pier at Skerrin?"
+    same = lambda a, b: a == b  # noqa: E731
+    specific = frozenset({_stem("ferry"), _stem("pier"), _stem("Skerrin")})
+    ctx = Context(frozenset(), "Coast Herald", None, "", specific)
+    wide = "Storms hurt 23 passengers on ferries across the region, including one that hit the pier at Skerrin."
+    assert _why(q, wide, ctx, same) == "no count of the asked thing"
+    # the count of the asked scope itself, with a list after "including"
+    assert _why(q, "The ferry hit the pier at Skerrin and 23 passengers were hurt, including two children.",
+                ctx, same) is None
+    # a subset count after "including" is a count of it
+    assert _why(q, "Storms hurt passengers across the region, including 4 passengers on the ferry that hit the "
+                   "pier at Skerrin.", ctx, same) is None
+
+
+def test_failure_a_count_set_on_another_weekday_is_not_the_asked_one() -> None:
+    q = "How many people were hurt in Thursday's storm?"
+    same = lambda a, b: a == b  # noqa: E731
+    assert _why(q, "A storm on Monday hurt 12 people.", None, same) == "no count of the asked thing"
+    assert _why(q, "The storm on Thursday hurt 12 people, after Monday's warnings.", None, same) is None
+    assert _why(q, "The storm hurt 12 people.", None, same) is None
+
+
 # --- a name of the question with the rest of the question ----------------------------------------
 
 def test_failure_name_and_topic_apart() -> None:
