@@ -34,6 +34,7 @@ from rag.speakers import (
     norm_name,
     quote_run,
     said_about,
+    said_about_phrase,
     source_of,
     topic_of,
 )
@@ -95,6 +96,7 @@ class Asked:
     excluded: frozenset[str] = frozenset()  # stems of the things the answer must add to
     excluded_name: bool = False  # the excluded thing is a name: the answer must name another
     topic: frozenset[str] = frozenset()  # what a source is asked to have said something about ("say about the ramp")
+    topic_names: frozenset[str] = frozenset()  # the names in that topic ("about advances in Zaporizhzhia")
     named_kind: str | None = None  # "which hotels…", "which company…": the answer must name one
     across: bool = False
     parts: tuple[str, ...] = field(default=())  # sub-questions of a two-part question
@@ -111,6 +113,9 @@ _ROLE = re.compile(
 
 _LEADS = re.compile(r"\b(?i:who) (?:(?:will|would|is to|is set to|is going to) (?:head|lead|chair|run) |"
                     r"(?:is|are|was|were) (?:heading|leading|chairing|running) |"
+                    # "who has been put in charge of (running) the inquiry"
+                    r"(?:is|are|was|were|has been|have been|had been|will be) (?:put |placed )?in charge of "
+                    r"(?:running |leading |heading )?|"
                     r"(?:headed|led|heads|leads|chaired|chairs|ran|runs|commanded|commands) )(?:the |a )?"
                     r"(?:(?:[A-Z][\w’'.-]* ){1,5}?|(?:[\w’'-]+ ){0,3}?)(?P<role>delegation|team|inquiry|committee|commission|talks|investigation|"
                     r"company|mission|group|panel|government|office)\b(?!['’]s?\b)")  # not "the government's review"
@@ -181,7 +186,7 @@ def _holder_named(text: str, role: str, question: str) -> bool:
     return _named_near(text, frozenset({role}), question)
 
 
-_LEAD_WORDS = frozenset(tokenize("head headed heads lead led leads leader chair chaired chairs chief ran runs "
+_LEAD_WORDS = frozenset(tokenize("head headed heads lead led leads leader chair chaired chairs chief ran runs charge "
                                  "commander commanded"))
 
 
@@ -341,7 +346,11 @@ def asked(question: str, outlets: list[str] | None = None) -> Asked:
         years=tuple(dict.fromkeys(_YEAR.findall(question))),
         months=tuple(dict.fromkeys(_MONTH_NAMES.index(m) + 1 for m in _ASKED_MONTH.findall(question))), excluded=excluded, excluded_name=excluded_name,
         across=bool(_ACROSS.search(question)), parts=split_parts(question),
-        topic=topic_of(question, source if not outlet else None),
+        topic=(topic := topic_of(question, source if not outlet else None)),
+        # the places and people of what was said about (not those a reaction is to: a reaction
+        # need not name who made the offer it answers)
+        topic_names=topic & frozenset(t for w in re.findall(r"\b[A-Z][\w’'-]+", said_about_phrase(question))
+                                      if not _NATIONALITY.search(w) for t in tokenize(w)),
         named_kind=None if role else _named_kind(question),
     )
 
@@ -378,14 +387,25 @@ _TITLES = frozenset(tokenize(_ROLE_WORDS.replace("|", " ") + " chancellor premie
 ROLE_SPAN = 4  # words between a role and the name of who holds it
 
 
+# Words for the whole that a count is of: "how many aircraft were in its fleet" is answered by "the
+# airline's 14 aircraft".
+_COLLECTIVE = frozenset(tokenize("fleet fleets workforce payroll roster total overall altogether"))
+
+# A verb's particle says nothing without its verb: "laid off" is "made redundant".
+_PARTICLES = frozenset("off up out down back over away".split())
+
+
 def _has_count(text: str, question: str, need: Asked, ctx: Context,
                related: Callable[[str, str], bool] | None) -> bool:
     if need.unit and not unit_near(text, need.unit):
         return False
     counted = next(iter(tokenize(need.counted or "")), None)
     # What the count must be about: the question's rarer terms, or any of its terms if it has none.
-    about = (ctx.specific - {counted}) or (frozenset(analyse(question).terms) - {counted})
+    plain = _COLLECTIVE | _PARTICLES | {counted}
+    about = (ctx.specific - plain) or (frozenset(analyse(question).terms) - plain)
     for sentence in window_sentences(text):
+        if need.unit and not unit_near(sentence, need.unit):
+            continue  # "31 repatriation flights" is no cost, though the next sentence names pounds
         found = heads(sentence, question, spans=bool(need.unit & DURATION))
         if not found:
             continue
@@ -525,7 +545,8 @@ def failure(need: Asked, text: str, question: str, ctx: Context,
         stems = [s for s in tokenize(need.source) if s not in NOT_SOURCES]
         if stems and not attributed(f"{ctx.before} {text}", frozenset(stems)):
             return f"{need.source} is not the source of these sentences"
-        if stems and need.topic and not said_about(f"{ctx.before} {text}", frozenset(stems), need.topic, ctx.weights):
+        if stems and need.topic and not said_about(f"{ctx.before} {text}", frozenset(stems), need.topic, ctx.weights,
+                                                   need.topic_names):
             return f"nothing {need.source} says here is about what is asked"
     if need.role and not _holder_named(text, need.role, question):
         # A broad role ("which European leader") may be held under a title the question does not
@@ -620,7 +641,12 @@ def _left_open(text: str, question: str) -> bool:
         return False
     if any(_NO_NEW.search(s) for s in about):
         return True  # "no new date has been set": the date given is the one that no longer holds
-    return not (dated and any(novel_match(answer_type, s, question) for s in sentences))
+    # A date answers only if it is about what is left open: "learned by text at 3am on Tuesday" is no
+    # date for "when will staff be paid their February wages" next to "no date had been given".
+    asked_terms = frozenset(analyse(question).terms) - kind
+    held = frozenset(t for s in about for t in tokenize(s) if t in asked_terms)
+    return not (dated and any(novel_match(answer_type, s, question) and (not held or shares_family(held, tokenize(s)))
+                              for s in sentences))
 
 
 

@@ -104,7 +104,8 @@ _MONEY = frozenset("$ € £ ¥ dollar dollars euro euros pound pounds crown cro
 
 _MONEY_NOUNS = frozenset("cost costs budget price salary fee value sum pay wage wages".split())
 
-_MONEY_VERBS = frozenset("cost costs pay paid pays spend spent spends earn earned earns charge charged charges owe owed "
+_MONEY_VERBS = frozenset("cost costs costing pay paid pays paying spend spent spends spending earn earned earns charge "
+                         "charged charges charging owe owed "
                          "owes fined raise raised raises borrow borrowed lend lent invest invested donate donated "
                          "compensate compensated".split())
 
@@ -155,7 +156,9 @@ def quantity_asked(question: str) -> tuple[bool, frozenset[str], str | None]:
         if noun in AUX_WORDS or noun in ("more", "further", "less", "fewer", "higher", "lower"):
             noun = ""  # "how much did turnout rise": nothing named right after "how much"
         elif noun == "of":  # "how much of the chemical escaped" measures the chemical
-            of = re.match(r"\s*of\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(\w+)", question[m.start(2):])
+            # "how many of Skerrin Air's planes" counts the planes, not the owner
+            of = re.match(r"\s*of\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:(?:[\w-]+\s+){0,2}[\w-]+['’]s\s+)?(\w+)",
+                          question[m.start(2):])
             noun = of.group(1).lower() if of else ""
         phrase = _COUNTED_PHRASE.match(question[m.start(2):]) if noun and m.group(2).lower() != "of" else None
         words = phrase.group(0).lower().split() if phrase else [noun]

@@ -119,6 +119,8 @@ _NOT_PREDICATE = re.compile(r"\b(death toll|found(?:ed|er|ing)?|ban\w* on|dead(?
                             re.I)
 
 
+_STEP_DOWN = re.compile(r"\bst(?:ep|eps|epped|epping) down\b")  # "has stepped down" asks whether they resigned
+
 _ADVERBS = frozenset("last first ever already just never still also again recently finally eventually".split())
 
 
@@ -126,7 +128,7 @@ def events_of(question: str) -> tuple[frozenset[str], ...]:
     """The events a question asks about, from verb forms only ("who was arrested", "which treaty
     did they sign"): "the two dead miners" names people, it asks for no death."""
     found: list[frozenset[str]] = []
-    words = re.findall(r"[A-Za-z]+", _NOT_PREDICATE.sub(" ", question))
+    words = re.findall(r"[A-Za-z]+", _STEP_DOWN.sub("resigned", _NOT_PREDICATE.sub(" ", question)))
     for i, word in enumerate(words):
         event = _EVENT_OF.get(word) if word.islower() else None
         if event is None or event in found:
@@ -141,6 +143,10 @@ def events_of(question: str) -> tuple[frozenset[str], ...]:
             continue  # "the people who registered to attend": the question itself does not say they did
         if i > 0 and words[i - 1].lower() in ("what", "which"):
             continue  # "what vote does Putin say…" asks which one, not whether it was held
+        if {w.lower() for w in words[max(0, i - 2) : i]} & _NEGATION:
+            continue  # "the papers don't agree on how many…": no event the answer must report
+        if word in _DELIVER and {w.lower() for w in words[i + 1 : i + 4]} & _SPOKEN:
+            continue  # "deliver its findings" is to report them, not a delivery of goods
         if word in _RECEIPT:
             event = event | _received(words[i + 1 : i + 4])
         found.append(event)
@@ -152,6 +158,13 @@ def events_of(question: str) -> tuple[frozenset[str], ...]:
 
 
 _RECEIPT = frozenset("receive received receives".split())
+
+_NEGATION = frozenset("not t never".split())  # "t" of "don't", "didn't" once split into words
+
+_DELIVER = frozenset("deliver delivered".split())
+
+_SPOKEN = frozenset("findings finding report verdict ruling judgment judgement results speech message news statement "
+                    "address warning conclusions decision".split())
 
 _NOMINAL = re.compile(r"(?:ment|ation|ition|ion|ance|ence)$")
 

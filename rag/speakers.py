@@ -16,7 +16,9 @@ _NAME = r"(?:(?i:the)\s+)?(?P<x>[A-Z][\w’'.&-]*(?:\s+(?:(?:of|for)\s+(?:the\s+
 _ATTRIBUTION = [  # lead words in any case; the source itself capitalised
     re.compile(rf"\b(?i:according to) {_NAME}"),
     re.compile(rf"\b(?i:(?:as\s+)?reported by) {_NAME}"),
-    re.compile(rf"\b(?i:did|does|do|has|have|had)\s+{_NAME}\s+(?:(?:himself|herself|itself|themselves)\s+)?"
+    # "did transport minister Delia Marsh say": a title in lower case before the name
+    re.compile(rf"\b(?i:did|does|do|has|have|had)\s+(?:(?:the\s+)?(?:(?!(?:of|for|at|the)\b)[a-z][\w’'-]+\s+){{1,3}}"
+               rf"(?=[A-Z]))?{_NAME}\s+(?:(?:himself|herself|itself|themselves)\s+)?"
                rf"(?i:report|say|write|claim|state|publish|announce|tell|describe|quote|warn|complain|admit|deny|"
                rf"promise|criticise|criticize|explain)\b"),
     re.compile(rf"\b(?i:told|tell|tells)\s+{_NAME}"),
@@ -85,13 +87,24 @@ _SAID_ABOUT = re.compile(r"\b(?:say|says|said|tell|tells|told|write|wrote|claim|
                          r"(?:[\w’'-]+\s+){0,3}?(?:about|regarding|concerning)\s+(?P<t>[^?]+)", re.I)
 
 
+# "what was Yermak's reaction to Putin inviting Zelensky": what the reaction is to is the topic
+_REACTION_TO = re.compile(r"\b(?:reactions?|responses?|replies|reply|answer|comments?)\s+(?:to|on)\s+(?P<t>[^?]+)", re.I)
+
+
 def topic_of(question: str, source: str | None) -> frozenset[str]:
     """What a named source is asked to have said something about: "what did Vik say about the
-    loading ramp" -> {load, ramp}; nothing without a source or an "about"."""
-    m = _SAID_ABOUT.search(question) if source else None
+    loading ramp" -> {load, ramp}, "Yermak's reaction to the invitation" -> {invit}; nothing
+    without a source or an "about"."""
+    m = (_SAID_ABOUT.search(question) or _REACTION_TO.search(question)) if source else None
     if m is None:
         return frozenset()
     return frozenset(tokenize(m.group("t"))) - set(tokenize(source or "")) - FRAME_WORDS
+
+
+def said_about_phrase(question: str) -> str:
+    """The words after "say about" ("…report about Russian advances in the Zaporizhzhia region")."""
+    m = _SAID_ABOUT.search(question)
+    return m.group("t") if m else ""
 
 
 QUOTE_RUN = 4  # sentences a quotation may run on before or after the sentence that names its speaker
@@ -147,11 +160,13 @@ SAID_SHARE = 0.5  # share of the asked topic's weight the source's own words mus
 QUOTE_REACH = 2  # sentences before a speaker's sentence that may be their quotation going on
 
 
-def said_about(text: str, source: frozenset[str], topic: frozenset[str], weights: Mapping[str, float]) -> bool:
+def said_about(text: str, source: frozenset[str], topic: frozenset[str], weights: Mapping[str, float],
+               names: frozenset[str] = frozenset()) -> bool:
     """Whether the source's own words in the text are about the topic (most of its weight, rare
-    words weighing most). Their own words: the sentence that gives them as speaking, the quoted
-    sentences next to it, and the next one when it goes on about them as "he" or "she". "What did
-    Vik say about the loading ramp" is not answered by Vik on the town next to a sentence on the ramp."""
+    words weighing most, and every name of the topic). Their own words: the sentence that gives
+    them as speaking, the quoted sentences next to it, and the next one when it goes on about them
+    as "he" or "she". "What did Vik say about the loading ramp" is not answered by Vik on the town
+    next to a sentence on the ramp, nor "…about advances in Zaporizhzhia" by advances in Donetsk."""
     sentences = window_sentences(text)
     own: set[str] = set()
     for i in _speaking(sentences, source):
@@ -160,7 +175,8 @@ def said_about(text: str, source: frozenset[str], topic: frozenset[str], weights
                 own |= set(tokenize(sentences[j]))
     weight = {t: weights.get(t, 1.0) for t in topic}
     held = sum(w for t, w in weight.items() if shares_family(frozenset({t}), list(own)))
-    return held >= SAID_SHARE * (sum(weight.values()) or 1.0)
+    return held >= SAID_SHARE * (sum(weight.values()) or 1.0) and all(shares_family(frozenset({n}), list(own))
+                                                                      for n in names)
 
 
 _CURLY_QUOTE = re.compile(r"“[^”]*”")

@@ -890,3 +890,81 @@ def test_a_body_in_the_possessive_is_not_the_one_led() -> None:
     q = "Who is heading the government's nationwide review of museum security?"
     assert asked(q, OUTLETS).leads is None
     assert _why(q, "The review will be led by Ingrid Solvang, a retired commissioner.") is None
+
+
+# --- round 9: what a question asks, read more closely ---------------------------------------------
+
+@pytest.mark.parametrize(("question", "counted"), [
+    ("How many of the airline's workers were laid off?", "workers"),
+    ("How many of Skerrin Air's planes are being taken back?", "planes"),
+    ("How many of the miners were rescued?", "miners"),
+])
+def test_a_possessive_after_how_many_of_is_the_owner_not_the_counted_thing(question: str, counted: str) -> None:
+    assert asked(question).counted == counted
+
+
+def test_a_negated_verb_or_a_delivered_report_is_no_asked_event() -> None:
+    assert asked("The papers don't agree on how many travellers were stranded. What numbers were reported?").events == ()
+    assert asked("Who said the inquiry would deliver its findings within 12 weeks?").events == ()
+    assert asked("When were the new trains delivered?").events != ()
+
+
+def test_stepping_down_is_asked_as_a_resignation() -> None:
+    q = "Is it true that the chief executive Gareth Lyle has stepped down?"
+    assert _why(q, "Chief executive Gareth Lyle said the company had been hit by rising fuel costs.") \
+        == "the asked event is not in these sentences"
+    assert _why(q, "Chief executive Gareth Lyle resigned on Friday.") is None
+
+
+def test_put_in_charge_of_asks_for_the_head_of_the_body() -> None:
+    q = "Who has been put in charge of running the regulator's inquiry?"
+    assert asked(q).leads is not None
+    assert _why(q, "The authority has not yet said who will lead the inquiry.") is not None
+    assert _why(q, "The inquiry will be led by Helena Voss, the authority's chair.") is None
+
+
+def test_a_whole_or_a_particle_does_not_have_to_stand_with_the_count() -> None:
+    related = lambda a, b: a == b or {a, b} == {"workers", "staff"}  # noqa: E731
+    fleet = "How many aircraft were there in Skerrin Air's fleet?"
+    ctx = Context(frozenset(), "Coast Herald", None, "", frozenset({_stem("fleet")}))
+    assert _why(fleet, "Skerrin Air's 14 turboprop aircraft were grounded.", ctx, related) is None
+    laid = "How many of the airline's workers were laid off by the administrators?"
+    ctx = Context(frozenset(), "Coast Herald", None, "", frozenset({"off"}))
+    assert _why(laid, "Administrators made 610 staff redundant on Thursday.", ctx, related) is None
+
+
+def test_an_amount_must_stand_in_the_sentence_that_names_its_unit() -> None:
+    q = "How much is the flights-home operation costing taxpayers?"
+    text = "A programme of 31 repatriation flights is due to run. Each ticket is refunded in pounds."
+    assert _why(q, text) == "no count of the asked thing"
+    assert _why(q, "The operation is costing taxpayers 4 million pounds.") is None
+
+
+def test_a_date_about_something_else_does_not_close_what_is_left_open() -> None:
+    q = "When are the employees going to be paid the wages they were owed for February?"
+    text = ("Employees learned by text message at 3am on Tuesday that the company had ceased trading. "
+            "She said staff had not received their February wages and that no date had been given for when "
+            "they would be paid.")
+    assert _why(q, text) == LEFT_OPEN
+
+
+def test_a_title_in_lower_case_before_a_name_keeps_the_name_the_source() -> None:
+    q = "What did transport minister Delia Marsh say about refunds?"
+    assert asked(q).source == "Delia Marsh"
+    assert asked("What did the chief constable of Harrowdale Police say about the leak?").source \
+        == "chief constable of Harrowdale Police"
+    assert _why(q, "Transport minister Delia Marsh said flights would bring everyone home.") is not None
+
+
+def test_a_reaction_to_something_is_about_it() -> None:
+    q = "What was Andriy Yermak's reaction to Putin inviting Zelensky to Moscow?"
+    assert _why(q, "Andriy Yermak said Ukraine would reject any proposals that threaten its existence.") \
+        == "nothing Andriy Yermak says here is about what is asked"
+    assert _why(q, "Andriy Yermak said the invitation to Moscow was a provocation.") is None
+
+
+def test_a_place_named_in_the_topic_must_be_in_the_source_s_words() -> None:
+    q = "What did the Institute for the Study of War report about Russian advances in the Zaporizhzhia region?"
+    other = "The Institute for the Study of War said Russian forces recently advanced in the Donetsk region."
+    assert _why(q, other) == "nothing Institute for the Study of War says here is about what is asked"
+    assert _why(q, "The Institute for the Study of War said Russian forces advanced in the Zaporizhzhia region.") is None
