@@ -13,7 +13,7 @@ bash scripts/ensure_chromium.sh
 # holdout3 and corpus4 (a train derailment and chemical spill), then holdout4 and corpus5 (a hospital
 # ransomware attack), then holdout5 and corpus6 (a disputed election recount), then holdout6 and corpus7
 # (an ammonia leak at a fertiliser plant), then holdout7 and corpus8 (a bridge closed by a cracked clamp),
-# then holdout8 and corpus9 (a museum theft).
+# then holdout8 and corpus9 (a museum theft), then holdout9 and corpus10 (an airline collapse).
 # Each line: name (baseline eval/baseline_<name>.json), question file, corpus folder (none: the seeds).
 while read -r name cases corpus; do
     .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --mode extractive --no-peer ${corpus:+--corpus "$corpus"} \
@@ -35,6 +35,8 @@ holdout7 eval/holdout7.jsonl
 corpus8 eval/corpus8_cases.jsonl eval/corpus8
 holdout8 eval/holdout8.jsonl
 corpus9 eval/corpus9_cases.jsonl eval/corpus9
+holdout9 eval/holdout9.jsonl
+corpus10 eval/corpus10_cases.jsonl eval/corpus10
 SETS
 .venv/bin/rag --home "${EVAL_HOME:-.rag-eval}" eval --features --out "${EVAL_OUT:-eval/runs/ci}-features"
 .venv/bin/rag bench --quick
