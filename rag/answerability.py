@@ -450,10 +450,13 @@ def _wider_total(sentence: str, about: frozenset[str], weights: Mapping[str, flo
     people across Ukraine, including on an apartment block in Kharkiv" the asked block is only
     named after "including", once every count has been given."""
     cut = _INCLUDING.search(sentence)
-    if not cut or not about or any(c in sentence[cut.end():] for c in counts(sentence[cut.end():])):
-        return False
+    if not cut or not about or counts(sentence[cut.end():]):
+        return False  # no "including", or a count of the part itself ("including two children")
     before, after = tokenize(sentence[: cut.start()]), tokenize(sentence[cut.end():])
-    weight = lambda stems: sum(weights.get(t, 1.0) for t in about if shares_family(frozenset({t}), stems))  # noqa: E731
+
+    def weight(stems: list[str]) -> float:
+        return sum(weights.get(t, 1.0) for t in about if shares_family(frozenset({t}), stems))
+
     return weight(after) > 0 and weight([t for t in after if t not in before]) > weight(before)
 
 
