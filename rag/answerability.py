@@ -220,6 +220,10 @@ def _nationality(word: str, tokens: list[re.Match[str]], j: int) -> bool:
 _CALENDAR = frozenset(m.lower() for m in _MONTH_NAMES) | frozenset(
     "monday tuesday wednesday thursday friday saturday sunday".split())
 
+# The place of what a source is asked to have spoken about ("advances in the Zaporizhzhia region"),
+# not a month ("in September") nor a person, whom their words may call "him" or "the president".
+_TOPIC_PLACE = re.compile(r"\b(?:in|at|near|around|outside|inside)\s+(?:the\s+)?([A-Z][\w’'-]+)")
+
 _NATIONALITY = re.compile(r"(?:ian|ean|ese|ish)$|^(?:Swiss|French|Dutch|Czech|Greek|Thai|Welsh|Scots?)$")
 
 # Words that may stand before a name without being part of it ("Ukrainian Foreign Minister …").
@@ -347,10 +351,8 @@ def asked(question: str, outlets: list[str] | None = None) -> Asked:
         months=tuple(dict.fromkeys(_MONTH_NAMES.index(m) + 1 for m in _ASKED_MONTH.findall(question))), excluded=excluded, excluded_name=excluded_name,
         across=bool(_ACROSS.search(question)), parts=split_parts(question),
         topic=(topic := topic_of(question, source if not outlet else None)),
-        # the places and people of what was said about (not those a reaction is to: a reaction
-        # need not name who made the offer it answers)
-        topic_names=topic & frozenset(t for w in re.findall(r"\b[A-Z][\w’'-]+", said_about_phrase(question))
-                                      if not _NATIONALITY.search(w) for t in tokenize(w)),
+        topic_names=topic & frozenset(t for w in _TOPIC_PLACE.findall(said_about_phrase(question))
+                                      if w.lower() not in _CALENDAR for t in tokenize(w)),
         named_kind=None if role else _named_kind(question),
     )
 
