@@ -634,7 +634,8 @@ def _left_open(text: str, question: str) -> bool:
     """Whether the window says the asked thing is not known yet: every sentence that names the
     asked kind ("which venue", "when": a date) says it is undetermined, and, for a "when", no
     sentence gives a date."""
-    answer_type = analyse(question).answer_type
+    info = analyse(question)
+    answer_type = info.answer_type
     dated = answer_type in ("date", "day", "when")
     which = _wh_words(question, "which")[:1]  # "which foundry cast the clamps"
     kind = asked_kind(question) or frozenset(tokenize(" ".join(which))) or (_DATE_KIND if dated else frozenset())
@@ -648,11 +649,10 @@ def _left_open(text: str, question: str) -> bool:
         return True  # "no new date has been set": the date given is the one that no longer holds
     # A date answers only if it is about what is left open: "learned by text at 3am on Tuesday" is no
     # date for "when will staff be paid their February wages" next to "no date had been given".
-    asked_terms = frozenset(analyse(question).terms) - kind
+    asked_terms = frozenset(info.terms) - kind
     held = frozenset(t for s in about for t in tokenize(s) if t in asked_terms)
     return not (dated and any(novel_match(answer_type, s, question) and (not held or shares_family(held, tokenize(s)))
                               for s in sentences))
-
 
 
 _NO_NEW = re.compile(r"\bno new (?:date|day|time|venue|location)\b|\bnew (?:date|day|time|venue|location) "
